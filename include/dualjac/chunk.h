@@ -1,0 +1,70 @@
+/* dualjac/chunk.h - chunks: a value with a fixed number of tangent lanes.
+ *
+ * dj_c8, dj_c16, dj_c32 and dj_c64 carry 8, 16, 32 and 64 tangent directions
+ * at once ("vector mode"): seeding lane k of input j with 1 (dj_cN_seed)
+ * makes lane k of every output hold column j of the Jacobian. One pass costs
+ * one primal evaluation plus a few vectorized flops per lane per operation;
+ * wider chunks need fewer passes (each pass recomputes the primal), narrower
+ * ones waste fewer lanes when n is small. The Jacobian driver (jacobian.h)
+ * picks the width and the number of passes.
+ *
+ *   typedef struct dj_cN { double v; double d[N]; } dj_cN;
+ *
+ * Every width has exactly the operations of dj_dual (see dual.h) with the
+ * prefix dj_cN_ instead of dj_dual_: dj_c8_sin, dj_c8_mul_xd, dj_c8_fma, ...
+ * All widths are generated from the one definition in
+ * detail/tangent_type.h, with the rules of rules.h. */
+#ifndef DUALJAC_CHUNK_H
+#define DUALJAC_CHUNK_H
+
+#include "rules.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* The chunk widths, smallest first. */
+#define DJ_CHUNK_WIDTHS(X) X(8) X(16) X(32) X(64)
+#define DJ_CHUNK_MAX 64
+
+#define DJ_SCALAR_ 0
+
+#define DJ_T_ dj_c8
+#define DJ_P_(f) dj_c8_##f
+#define DJ_N_ 8
+#include "detail/tangent_type.h"
+#undef DJ_T_
+#undef DJ_P_
+#undef DJ_N_
+
+#define DJ_T_ dj_c16
+#define DJ_P_(f) dj_c16_##f
+#define DJ_N_ 16
+#include "detail/tangent_type.h"
+#undef DJ_T_
+#undef DJ_P_
+#undef DJ_N_
+
+#define DJ_T_ dj_c32
+#define DJ_P_(f) dj_c32_##f
+#define DJ_N_ 32
+#include "detail/tangent_type.h"
+#undef DJ_T_
+#undef DJ_P_
+#undef DJ_N_
+
+#define DJ_T_ dj_c64
+#define DJ_P_(f) dj_c64_##f
+#define DJ_N_ 64
+#include "detail/tangent_type.h"
+#undef DJ_T_
+#undef DJ_P_
+#undef DJ_N_
+
+#undef DJ_SCALAR_
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

@@ -1,0 +1,87 @@
+/* dualjac/instantiate.h - write a scalar function once, get it for every type.
+ *
+ * Put the function in a file of its own (say rosen.inc), written with the
+ * generic operations of generic.h on the type DJ_T, and named with DJ_NAME:
+ *
+ *     static int DJ_NAME(rosen)(void *user, const DJ_T *x, DJ_T *y)
+ *     {
+ *         (void)user;
+ *         DJ_T t = dj_sub(x[1], dj_mul(x[0], x[0]));
+ *         y[0] = dj_mul(10.0, t);
+ *         y[1] = dj_sub(1.0, x[0]);
+ *         return 0;
+ *     }
+ *
+ * then instantiate it:
+ *
+ *     #define DJ_TEMPLATE "rosen.inc"
+ *     #include <dualjac/instantiate.h>
+ *
+ * This includes the file once per type, with DJ_T set to double, dj_dual,
+ * dj_c8, dj_c16, dj_c32 and dj_c64, and DJ_NAME(rosen) expanding to rosen_real,
+ * rosen_dual, rosen_c8, ..., rosen_c64. DJ_FORMS(rosen) then fills every form
+ * of a dj_function at once:
+ *
+ *     dj_function F = { .n = 2, .m = 2, DJ_FORMS(rosen) };
+ *
+ * Inside the template, DJ_C(c) is the constant c as a DJ_T, and
+ * dj_value(x) is the value of x as a double (for branches and loop bounds).
+ * A template may define several functions; it is included with include
+ * guards off, so it must not define types or non-static objects. */
+
+#include "generic.h"
+
+#ifndef DJ_TEMPLATE
+#error "define DJ_TEMPLATE as the file to instantiate before including dualjac/instantiate.h"
+#endif
+
+#ifndef DJ_FORMS
+#define DJ_NAME_CAT2_(a, b) a##_##b
+#define DJ_NAME_CAT_(a, b) DJ_NAME_CAT2_(a, b)
+#define DJ_FORMS(base)                                                        \
+    .f = base##_real, .f_dual = base##_dual, .f_c8 = base##_c8,              \
+    .f_c16 = base##_c16, .f_c32 = base##_c32, .f_c64 = base##_c64
+#endif
+
+#define DJ_C(c) dj_const(DJ_T, (c))
+#define DJ_NAME(base) DJ_NAME_CAT_(base, DJ_SFX_)
+
+#define DJ_T double
+#define DJ_SFX_ real
+#include DJ_TEMPLATE
+#undef DJ_T
+#undef DJ_SFX_
+
+#define DJ_T dj_dual
+#define DJ_SFX_ dual
+#include DJ_TEMPLATE
+#undef DJ_T
+#undef DJ_SFX_
+
+#define DJ_T dj_c8
+#define DJ_SFX_ c8
+#include DJ_TEMPLATE
+#undef DJ_T
+#undef DJ_SFX_
+
+#define DJ_T dj_c16
+#define DJ_SFX_ c16
+#include DJ_TEMPLATE
+#undef DJ_T
+#undef DJ_SFX_
+
+#define DJ_T dj_c32
+#define DJ_SFX_ c32
+#include DJ_TEMPLATE
+#undef DJ_T
+#undef DJ_SFX_
+
+#define DJ_T dj_c64
+#define DJ_SFX_ c64
+#include DJ_TEMPLATE
+#undef DJ_T
+#undef DJ_SFX_
+
+#undef DJ_C
+#undef DJ_NAME
+#undef DJ_TEMPLATE

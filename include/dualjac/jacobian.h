@@ -1,0 +1,107 @@
+/* dualjac/jacobian.h - function descriptors and the forward-mode drivers.
+ *
+ * Layout: numerator layout. For y = f(x), x in R^n, y in R^m, the Jacobian J
+ * is m-by-n (row i is the gradient of y_i), stored column-major in a
+ * caller-owned array with leading dimension ldj >= m: J_ij = J[i + j*ldj].
+ * That is what LAPACKE (LAPACK_COL_MAJOR) and MINPACK-style solvers take.
+ *
+ * The user gives f in one or more forms, all with the same signature on
+ * different scalar types (instantiate.h makes them from one source):
+ *
+ *     int f(void *user, const T *x, T *y);     x[n], y[m]
+ *
+ * A form returns 0 on success. Any non-zero return stops the driver that
+ * called it, and the driver returns that value unchanged (use negative values
+ * so they cannot be confused with dj_status codes). */
+#ifndef DUALJAC_JACOBIAN_H
+#define DUALJAC_JACOBIAN_H
+
+#include <stddef.h>
+#include "dual.h"
+#include "chunk.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef int (*dj_fn_real)(void *user, const double *x, double *y);
+typedef int (*dj_fn_dual)(void *user, const dj_dual *x, dj_dual *y);
+typedef int (*dj_fn_c8)(void *user, const dj_c8 *x, dj_c8 *y);
+typedef int (*dj_fn_c16)(void *user, const dj_c16 *x, dj_c16 *y);
+typedef int (*dj_fn_c32)(void *user, const dj_c32 *x, dj_c32 *y);
+typedef int (*dj_fn_c64)(void *user, const dj_c64 *x, dj_c64 *y);
+
+/* A function f: R^n -> R^m and the forms it is given in. Any form may be
+ * NULL; each driver says which forms it can use. */
+typedef struct dj_function {
+    size_t n;            /* number of inputs  (>= 1) */
+    size_t m;            /* number of outputs (>= 1) */
+    void *user;          /* passed unchanged to every form */
+    dj_fn_real f;        /* primal */
+    dj_fn_dual f_dual;   /* one tangent */
+    dj_fn_c8 f_c8;       /* 8, 16, 32, 64 tangent lanes */
+    dj_fn_c16 f_c16;
+    dj_fn_c32 f_c32;
+    dj_fn_c64 f_c64;
+} dj_function;
+
+/* Options of the forward drivers; NULL means all defaults. */
+typedef struct dj_fwd_opts {
+    int chunk;       /* tangent lanes per pass: 0 = choose (default), or one of
+                        1 (dj_dual), 8, 16, 32, 64 (that form must be given) */
+    int max_chunk;   /* with chunk == 0: widest width the choice may use;
+                        0 = no limit */
+} dj_fwd_opts;
+
+/* How a forward driver covers p directions: `passes` evaluations, each
+ * `width` lanes wide except the last, `last_width` lanes wide. */
+typedef struct dj_chunk_plan {
+    int width;
+    int last_width;
+    size_t passes;
+} dj_chunk_plan;
+
+/* dj_chunk_plan_make: the plan for p directions.
+ * Heuristic (chunk == 0): fewest passes first, then fewest lanes computed.
+ * With W the widest given form (at most max_chunk), passes = ceil(p / W);
+ * all passes but the last are W wide, and the last uses the narrowest given
+ * width that holds the p - (passes-1) W remaining directions. Each pass
+ * costs about one primal evaluation plus work per lane, so this minimizes
+ * both terms in that order. dj_dual (width 1) is used only when no chunk form
+ * is given, or when chunk == 1.
+ * Errors: DJ_EARG (F or plan NULL, chunk not a width), DJ_EDIM (p == 0),
+ * DJ_ENOFORM (no dual or chunk form, or the requested width not given). */
+int dj_chunk_plan_make(const dj_function *F, size_t p, const dj_fwd_opts *opts,
+                       dj_chunk_plan *plan);
+
+/* dj_eval: y = f(x).  x[n], y[m].
+ * Uses f; without it, the narrowest tangent form with zero tangents.
+ * Cost: one evaluation. */
+int dj_eval(const dj_function *F, const double *x, double *y);
+
+/* dj_jvp: y = f(x) and jv = J v in one pass.  x[n], v[n], y[m] (may be
+ * NULL), jv[m]. Uses f_dual, else the narrowest chunk form.
+ * Cost: one dual evaluation, about 2-3 primal evaluations. */
+int dj_jvp(const dj_function *F, const double *x, const double *v,
+           double *y, double *jv);
+
+/* dj_jvp_batch: y = f(x) and JV = J V for p directions at once.
+ * x[n]; V n-by-p column-major with ldv >= n; JV m-by-p with ldjv >= m;
+ * y[m] may be NULL. Passes and widths as in dj_chunk_plan_make.
+ * Cost: passes x (one evaluation + work per lane). */
+int dj_jvp_batch(const dj_function *F, const double *x, size_t p,
+                 const double *V, size_t ldv, double *y, double *JV,
+                 size_t ldjv, const dj_fwd_opts *opts);
+
+/* dj_jacfwd: y = f(x) and the full m-by-n Jacobian by forward mode, a chunk
+ * of columns per pass (inputs seeded with columns of the identity).
+ * x[n]; J m-by-n with ldj >= m; y[m] may be NULL.
+ * Cost: ceil(n / W) passes of a W-lane chunk evaluation. */
+int dj_jacfwd(const dj_function *F, const double *x, double *y, double *J,
+              size_t ldj, const dj_fwd_opts *opts);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

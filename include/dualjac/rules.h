@@ -1,0 +1,327 @@
+/* dualjac/rules.h - the derivative rules of the scalar functions, written once.
+ *
+ * Every differentiable scalar operation of dualjac is defined here, and only
+ * here, as a rule: a function of the input values that returns the output
+ * value together with the partial derivatives
+ *
+ *     dj_rule1 r = dj_rule_sin(x);       r.v = sin(x),  r.g  = cos(x)
+ *     dj_rule2 r = dj_rule_pow(a, b);    r.v = a^b,     r.ga = df/da, r.gb = df/db
+ *
+ * Every other layer applies the same rules: a dual number or chunk forms its
+ * tangent as the linear combination  y' = ga a' + gb b'  (dj_tangent_mul
+ * below), the elementwise matrix operations do the same per entry, and
+ * reverse mode accumulates  a_bar += ga y_bar.  Adding a function to dualjac
+ * means adding one rule and one line to the lists at the end of this file.
+ *
+ * Conventions at kinks, edges and non-finite values (all documented in the
+ * README, section "Derivatives at kinks and domain edges"):
+ *   - fabs at 0:         derivative 0 (the middle of the subdifferential).
+ *   - sqrt, cbrt at 0:   +inf (the true one-sided limit); outside the domain
+ *                        value and derivative are NaN, as libm's value is.
+ *   - log at 0:          +inf; asin, acos, atanh at +-1, acosh at 1: +-inf.
+ *   - pow(a, b):         df/da = b a^(b-1), df/db = a^b log a, with
+ *                        df/da = 0 when b == 0 (a^0 == 1 for every a),
+ *                        df/db = 0 when a == 0 and b > 0 (limit of a^b log a),
+ *                        df/db = NaN when a < 0 (a^b is not differentiable in
+ *                        b there; harmless unless b carries a tangent).
+ *   - fmin, fmax ties:   each argument gets 1/2 (the two one-sided
+ *                        derivatives averaged, as PyTorch and JAX do); when
+ *                        one argument is NaN the other one is chosen, value
+ *                        and derivative.
+ *   - atan2, hypot at the origin: all partials 0.
+ *   - copysign(a, b):    d/da = +-1 (the sign of the result's flip), 0 at
+ *                        a == 0 (consistent with fabs); d/db = 0.
+ *   - floor, ceil, round, trunc: derivative 0 everywhere (also at the jumps).
+ *
+ * Zero tangents stay zero. A partial can be infinite (sqrt at 0) or NaN
+ * (pow with a negative base, d/db). The product of such a partial with a
+ * tangent lane that is exactly 0 is defined as 0, not NaN: a direction that
+ * does not move an input contributes nothing, so an infinite derivative in
+ * one Jacobian column does not leak NaN into the other columns. Cost: one
+ * isfinite test per partial per operation (a scalar branch, not per lane);
+ * the per-lane select runs only when a partial is not finite. */
+#ifndef DUALJAC_RULES_H
+#define DUALJAC_RULES_H
+
+#include <float.h>
+#include <math.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct dj_rule1 { double v, g; } dj_rule1;               /* f(x)       */
+typedef struct dj_rule2 { double v, ga, gb; } dj_rule2;          /* f(a, b)    */
+typedef struct dj_rule3 { double v, ga, gb, gc; } dj_rule3;      /* f(a, b, c) */
+
+#define DJ_LN2_       0.693147180559945309417232121458176568
+#define DJ_LN10_      2.302585092994045684017999986336
+#define DJ_2_SQRTPI_  1.12837916709551257389615890312154517
+
+/* One tangent term g * d, where an exact-zero lane d contributes exactly 0
+ * even when g is infinite or NaN. */
+static inline double dj_tangent_mul(double g, double d)
+{
+    return d == 0.0 ? 0.0 : g * d;
+}
+
+/* ---- unary rules ---------------------------------------------------------- */
+
+static inline dj_rule1 dj_rule_neg(double x)   { dj_rule1 r = { -x, -1.0 }; return r; }
+static inline dj_rule1 dj_rule_exp(double x)   { double e = exp(x); dj_rule1 r = { e, e }; return r; }
+static inline dj_rule1 dj_rule_exp2(double x)  { double e = exp2(x); dj_rule1 r = { e, e * DJ_LN2_ }; return r; }
+static inline dj_rule1 dj_rule_expm1(double x) { double e = expm1(x); dj_rule1 r = { e, e + 1.0 }; return r; }
+static inline dj_rule1 dj_rule_log(double x)   { dj_rule1 r = { log(x), 1.0 / x }; return r; }
+static inline dj_rule1 dj_rule_log2(double x)  { dj_rule1 r = { log2(x), 1.0 / (x * DJ_LN2_) }; return r; }
+static inline dj_rule1 dj_rule_log10(double x) { dj_rule1 r = { log10(x), 1.0 / (x * DJ_LN10_) }; return r; }
+static inline dj_rule1 dj_rule_log1p(double x) { dj_rule1 r = { log1p(x), 1.0 / (1.0 + x) }; return r; }
+
+static inline dj_rule1 dj_rule_sqrt(double x)
+{
+    double s = sqrt(x);
+    dj_rule1 r = { s, 0.5 / s };            /* +inf at 0, NaN below 0 */
+    return r;
+}
+
+static inline dj_rule1 dj_rule_cbrt(double x)
+{
+    double c = cbrt(x);
+    dj_rule1 r = { c, 1.0 / (3.0 * c * c) }; /* +inf at 0 */
+    return r;
+}
+
+static inline dj_rule1 dj_rule_sin(double x)  { dj_rule1 r = { sin(x), cos(x) }; return r; }
+static inline dj_rule1 dj_rule_cos(double x)  { dj_rule1 r = { cos(x), -sin(x) }; return r; }
+
+static inline dj_rule1 dj_rule_tan(double x)
+{
+    double t = tan(x);
+    dj_rule1 r = { t, 1.0 + t * t };
+    return r;
+}
+
+static inline dj_rule1 dj_rule_asin(double x)
+{
+    dj_rule1 r = { asin(x), 1.0 / sqrt((1.0 - x) * (1.0 + x)) };
+    return r;
+}
+
+static inline dj_rule1 dj_rule_acos(double x)
+{
+    dj_rule1 r = { acos(x), -1.0 / sqrt((1.0 - x) * (1.0 + x)) };
+    return r;
+}
+
+static inline dj_rule1 dj_rule_atan(double x)
+{
+    /* 1/(1+x^2) written so that huge |x| gives 0, not 1/inf trouble */
+    double ax = fabs(x);
+    double g = ax > 1e150 ? 0.0 : 1.0 / (1.0 + x * x);
+    dj_rule1 r = { atan(x), g };
+    return r;
+}
+
+static inline dj_rule1 dj_rule_sinh(double x) { dj_rule1 r = { sinh(x), cosh(x) }; return r; }
+static inline dj_rule1 dj_rule_cosh(double x) { dj_rule1 r = { cosh(x), sinh(x) }; return r; }
+
+static inline dj_rule1 dj_rule_tanh(double x)
+{
+    double t = tanh(x);
+    dj_rule1 r = { t, (1.0 - t) * (1.0 + t) };
+    return r;
+}
+
+static inline dj_rule1 dj_rule_asinh(double x)
+{
+    dj_rule1 r = { asinh(x), 1.0 / hypot(x, 1.0) };
+    return r;
+}
+
+static inline dj_rule1 dj_rule_acosh(double x)
+{
+    dj_rule1 r = { acosh(x), 1.0 / sqrt((x - 1.0) * (x + 1.0)) };
+    return r;
+}
+
+static inline dj_rule1 dj_rule_atanh(double x)
+{
+    dj_rule1 r = { atanh(x), 1.0 / ((1.0 - x) * (1.0 + x)) };
+    return r;
+}
+
+static inline dj_rule1 dj_rule_erf(double x)
+{
+    dj_rule1 r = { erf(x), DJ_2_SQRTPI_ * exp(-x * x) };
+    return r;
+}
+
+static inline dj_rule1 dj_rule_erfc(double x)
+{
+    dj_rule1 r = { erfc(x), -DJ_2_SQRTPI_ * exp(-x * x) };
+    return r;
+}
+
+static inline dj_rule1 dj_rule_fabs(double x)
+{
+    dj_rule1 r = { fabs(x), x > 0.0 ? 1.0 : (x < 0.0 ? -1.0 : (x == 0.0 ? 0.0 : x)) };
+    return r;
+}
+
+static inline dj_rule1 dj_rule_floor(double x) { dj_rule1 r = { floor(x), 0.0 }; return r; }
+static inline dj_rule1 dj_rule_ceil(double x)  { dj_rule1 r = { ceil(x), 0.0 }; return r; }
+static inline dj_rule1 dj_rule_round(double x) { dj_rule1 r = { round(x), 0.0 }; return r; }
+static inline dj_rule1 dj_rule_trunc(double x) { dj_rule1 r = { trunc(x), 0.0 }; return r; }
+
+/* ---- binary rules --------------------------------------------------------- */
+/* Each binary rule comes in three forms: both arguments differentiated
+ * (dj_rule_NAME), only the first (NAME_xd: b is a plain double) and only the
+ * second (NAME_dx: a is a plain double). The one-sided forms share the
+ * two-sided code, except where skipping a partial saves a libm call (pow). */
+
+static inline dj_rule2 dj_rule_add(double a, double b) { dj_rule2 r = { a + b, 1.0, 1.0 }; return r; }
+static inline dj_rule2 dj_rule_sub(double a, double b) { dj_rule2 r = { a - b, 1.0, -1.0 }; return r; }
+static inline dj_rule2 dj_rule_mul(double a, double b) { dj_rule2 r = { a * b, b, a }; return r; }
+
+static inline dj_rule2 dj_rule_div(double a, double b)
+{
+    double ib = 1.0 / b, v = a / b;
+    dj_rule2 r = { v, ib, -v * ib };
+    return r;
+}
+
+static inline double dj_rule_pow_ga_(double a, double b, double v)
+{
+    if (b == 0.0)
+        return 0.0;
+    if (isfinite(v) && fabs(v) >= DBL_MIN && fabs(a) >= DBL_MIN)
+        return b * (v / a);          /* b a^(b-1) without a second pow call */
+    return b * pow(a, b - 1.0);
+}
+
+static inline double dj_rule_pow_gb_(double a, double b, double v)
+{
+    if (a == 0.0 && b > 0.0)
+        return 0.0;
+    return v * log(a);
+}
+
+static inline dj_rule2 dj_rule_pow(double a, double b)
+{
+    double v = pow(a, b);
+    dj_rule2 r = { v, dj_rule_pow_ga_(a, b, v), dj_rule_pow_gb_(a, b, v) };
+    return r;
+}
+
+static inline dj_rule2 dj_rule_pow_xd(double a, double b)
+{
+    double v = pow(a, b);
+    dj_rule2 r = { v, dj_rule_pow_ga_(a, b, v), 0.0 };
+    return r;
+}
+
+static inline dj_rule2 dj_rule_pow_dx(double a, double b)
+{
+    double v = pow(a, b);
+    dj_rule2 r = { v, 0.0, dj_rule_pow_gb_(a, b, v) };
+    return r;
+}
+
+static inline dj_rule2 dj_rule_atan2(double y, double x)
+{
+    double h = hypot(y, x);
+    dj_rule2 r = { atan2(y, x), 0.0, 0.0 };
+    if (h > 0.0 && isfinite(h)) {
+        r.ga = (x / h) / h;
+        r.gb = -(y / h) / h;
+    }
+    return r;
+}
+
+static inline dj_rule2 dj_rule_hypot(double a, double b)
+{
+    double h = hypot(a, b);
+    dj_rule2 r = { h, 0.0, 0.0 };
+    if (h > 0.0 && isfinite(h)) {
+        r.ga = a / h;
+        r.gb = b / h;
+    }
+    return r;
+}
+
+static inline dj_rule2 dj_rule_fmin(double a, double b)
+{
+    dj_rule2 r = { fmin(a, b), 0.0, 0.0 };
+    if (a < b || isnan(b))
+        r.ga = 1.0;
+    else if (b < a || isnan(a))
+        r.gb = 1.0;
+    else
+        r.ga = r.gb = 0.5;
+    return r;
+}
+
+static inline dj_rule2 dj_rule_fmax(double a, double b)
+{
+    dj_rule2 r = { fmax(a, b), 0.0, 0.0 };
+    if (a > b || isnan(b))
+        r.ga = 1.0;
+    else if (b > a || isnan(a))
+        r.gb = 1.0;
+    else
+        r.ga = r.gb = 0.5;
+    return r;
+}
+
+static inline dj_rule2 dj_rule_copysign(double a, double b)
+{
+    double v = copysign(a, b);
+    dj_rule2 r = { v, a == 0.0 ? 0.0 : (v == a ? 1.0 : -1.0), 0.0 };
+    if (isnan(a))
+        r.ga = a;
+    return r;
+}
+
+#define dj_rule_add_xd      dj_rule_add
+#define dj_rule_add_dx      dj_rule_add
+#define dj_rule_sub_xd      dj_rule_sub
+#define dj_rule_sub_dx      dj_rule_sub
+#define dj_rule_mul_xd      dj_rule_mul
+#define dj_rule_mul_dx      dj_rule_mul
+#define dj_rule_div_xd      dj_rule_div
+#define dj_rule_div_dx      dj_rule_div
+#define dj_rule_atan2_xd    dj_rule_atan2
+#define dj_rule_atan2_dx    dj_rule_atan2
+#define dj_rule_hypot_xd    dj_rule_hypot
+#define dj_rule_hypot_dx    dj_rule_hypot
+#define dj_rule_fmin_xd     dj_rule_fmin
+#define dj_rule_fmin_dx     dj_rule_fmin
+#define dj_rule_fmax_xd     dj_rule_fmax
+#define dj_rule_fmax_dx     dj_rule_fmax
+#define dj_rule_copysign_xd dj_rule_copysign
+#define dj_rule_copysign_dx dj_rule_copysign
+
+/* ---- ternary rule --------------------------------------------------------- */
+
+static inline dj_rule3 dj_rule_fma(double a, double b, double c)
+{
+    dj_rule3 r = { fma(a, b, c), b, a, 1.0 };
+    return r;
+}
+
+/* ---- the lists every layer expands ---------------------------------------- */
+
+#define DJ_UNARY_RULES(X)                                                     \
+    X(neg) X(exp) X(exp2) X(expm1) X(log) X(log2) X(log10) X(log1p)          \
+    X(sqrt) X(cbrt) X(sin) X(cos) X(tan) X(asin) X(acos) X(atan)             \
+    X(sinh) X(cosh) X(tanh) X(asinh) X(acosh) X(atanh) X(erf) X(erfc)        \
+    X(fabs) X(floor) X(ceil) X(round) X(trunc)
+
+#define DJ_BINARY_RULES(X)                                                    \
+    X(add) X(sub) X(mul) X(div) X(pow) X(atan2) X(hypot) X(fmin) X(fmax)     \
+    X(copysign)
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

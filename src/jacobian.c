@@ -1,0 +1,242 @@
+/* jacobian.c - forward-mode drivers: eval, JVP, batched JVP, forward Jacobian.
+ *
+ * Every driver runs passes: a pass evaluates one tangent form (width w = 1
+ * for dj_dual, 8 ... 64 for chunks) on inputs whose lanes hold w directions,
+ * then copies the output lanes into the caller's columns. */
+#include "dualjac/jacobian.h"
+#include "dualjac/status.h"
+#include "internal.h"
+
+/* The tangent widths a dj_function can give, narrowest first. */
+static const int dj_widths_[] = { 1, 8, 16, 32, 64 };
+#define DJ_NWIDTHS_ ((int)(sizeof dj_widths_ / sizeof dj_widths_[0]))
+
+static int form_given(const dj_function *F, int w)
+{
+    switch (w) {
+    case 1:  return F->f_dual != NULL;
+    case 8:  return F->f_c8 != NULL;
+    case 16: return F->f_c16 != NULL;
+    case 32: return F->f_c32 != NULL;
+    case 64: return F->f_c64 != NULL;
+    default: return 0;
+    }
+}
+
+/* Sizes the drivers can hold: n + m values of the widest chunk must not
+ * overflow. */
+static int check_sizes(const dj_function *F)
+{
+    size_t lim = SIZE_MAX / sizeof(dj_c64);
+    if (F->n == 0 || F->m == 0 || F->n > lim || F->m > lim || F->n > lim - F->m)
+        return DJ_EDIM;
+    return DJ_OK;
+}
+
+int dj_chunk_plan_make(const dj_function *F, size_t p, const dj_fwd_opts *opts,
+                       dj_chunk_plan *plan)
+{
+    int chunk = opts ? opts->chunk : 0;
+    int max_chunk = opts && opts->max_chunk > 0 ? opts->max_chunk : DJ_CHUNK_MAX;
+    if (F == NULL || plan == NULL)
+        return DJ_EARG;
+    if (p == 0)
+        return DJ_EDIM;
+    if (chunk != 0) {
+        int known = 0;
+        for (int i = 0; i < DJ_NWIDTHS_; ++i)
+            known |= dj_widths_[i] == chunk;
+        if (!known)
+            return DJ_EARG;
+        if (!form_given(F, chunk))
+            return DJ_ENOFORM;
+        plan->width = plan->last_width = chunk;
+        plan->passes = (p - 1) / (size_t)chunk + 1;
+        return DJ_OK;
+    }
+    /* the widest chunk form allowed; dj_dual only when there is none */
+    int wmax = 0;
+    for (int i = 1; i < DJ_NWIDTHS_; ++i)
+        if (form_given(F, dj_widths_[i]) && dj_widths_[i] <= max_chunk)
+            wmax = dj_widths_[i];
+    if (wmax == 0) {
+        if (!form_given(F, 1))
+            return DJ_ENOFORM;
+        wmax = 1;
+    }
+    plan->width = wmax;
+    plan->passes = (p - 1) / (size_t)wmax + 1;
+    size_t rest = p - (plan->passes - 1) * (size_t)wmax;
+    plan->last_width = wmax;
+    for (int i = DJ_NWIDTHS_ - 1; i >= 0; --i) {
+        int w = dj_widths_[i];
+        if (w <= wmax && (size_t)w >= rest && form_given(F, w) && (w > 1 || wmax == 1))
+            plan->last_width = w;
+    }
+    return DJ_OK;
+}
+
+/* One pass of the width-w form T: directions col0 .. col0+cols-1 (cols <= w),
+ * taken from V or, when V is NULL, from the identity. Writes y (when
+ * non-NULL) and those columns of JV. xb, yb hold n and m values of type T.
+ * Generated once per type; LANE(x, k) is lane k of x. */
+#define DJ_PASS_DEF_(T, W, FORM, LANE)                                        \
+    static int pass_##T(const dj_function *F, const double *x,                \
+                        const double *V, size_t ldv, size_t col0,             \
+                        size_t cols, void *xbuf, void *ybuf, double *y,       \
+                        double *JV, size_t ldjv)                              \
+    {                                                                         \
+        T *xb = xbuf, *yb = ybuf;                                             \
+        for (size_t j = 0; j < F->n; ++j) {                                   \
+            T t = T##_const(x[j]);                                            \
+            if (V != NULL) {                                                  \
+                for (size_t k = 0; k < cols; ++k)                             \
+                    LANE(t, k) = V[j + (col0 + k) * ldv];                     \
+            } else if (j >= col0 && j < col0 + cols) {                        \
+                LANE(t, j - col0) = 1.0;                                      \
+            }                                                                 \
+            xb[j] = t;                                                        \
+        }                                                                     \
+        int rc = F->FORM(F->user, xb, yb);                                    \
+        if (rc != 0)                                                          \
+            return rc;                                                        \
+        if (y != NULL)                                                        \
+            for (size_t i = 0; i < F->m; ++i)                                 \
+                y[i] = yb[i].v;                                               \
+        for (size_t k = 0; k < cols; ++k) {                                   \
+            double *col = JV + (col0 + k) * ldjv;                             \
+            for (size_t i = 0; i < F->m; ++i)                                 \
+                col[i] = LANE(yb[i], k);                                      \
+        }                                                                     \
+        return DJ_OK;                                                         \
+    }
+#define DJ_DUAL_LANE_(x, k) ((&(x).d)[k])   /* k is always 0 */
+#define DJ_CHUNK_LANE_(x, k) ((x).d[k])
+DJ_PASS_DEF_(dj_dual, 1, f_dual, DJ_DUAL_LANE_)
+DJ_PASS_DEF_(dj_c8, 8, f_c8, DJ_CHUNK_LANE_)
+DJ_PASS_DEF_(dj_c16, 16, f_c16, DJ_CHUNK_LANE_)
+DJ_PASS_DEF_(dj_c32, 32, f_c32, DJ_CHUNK_LANE_)
+DJ_PASS_DEF_(dj_c64, 64, f_c64, DJ_CHUNK_LANE_)
+
+static int fwd_pass(const dj_function *F, int w, const double *x,
+                    const double *V, size_t ldv, size_t col0, size_t cols,
+                    void *xb, void *yb, double *y, double *JV, size_t ldjv)
+{
+    switch (w) {
+    case 1:  return pass_dj_dual(F, x, V, ldv, col0, cols, xb, yb, y, JV, ldjv);
+    case 8:  return pass_dj_c8(F, x, V, ldv, col0, cols, xb, yb, y, JV, ldjv);
+    case 16: return pass_dj_c16(F, x, V, ldv, col0, cols, xb, yb, y, JV, ldjv);
+    case 32: return pass_dj_c32(F, x, V, ldv, col0, cols, xb, yb, y, JV, ldjv);
+    default: return pass_dj_c64(F, x, V, ldv, col0, cols, xb, yb, y, JV, ldjv);
+    }
+}
+
+/* Bytes of one value of width w. */
+static size_t value_size(int w)
+{
+    switch (w) {
+    case 1:  return sizeof(dj_dual);
+    case 8:  return sizeof(dj_c8);
+    case 16: return sizeof(dj_c16);
+    case 32: return sizeof(dj_c32);
+    default: return sizeof(dj_c64);
+    }
+}
+
+/* Shared by dj_jvp_batch and dj_jacfwd (V == NULL: identity, p == n). */
+static int fwd_run(const dj_function *F, const double *x, size_t p,
+                   const double *V, size_t ldv, double *y, double *JV,
+                   size_t ldjv, const dj_fwd_opts *opts)
+{
+    dj_chunk_plan plan;
+    int rc = dj_chunk_plan_make(F, p, opts, &plan);
+    if (rc != DJ_OK)
+        return rc;
+    size_t s = value_size(plan.width);
+    char *xb = dj_malloc_((F->n + F->m) * s);
+    if (xb == NULL)
+        return DJ_ENOMEM;
+    char *yb = xb + F->n * s;
+    size_t col0 = 0;
+    for (size_t pass = 0; pass < plan.passes && rc == DJ_OK; ++pass) {
+        int w = pass + 1 == plan.passes ? plan.last_width : plan.width;
+        size_t cols = p - col0 < (size_t)w ? p - col0 : (size_t)w;
+        rc = fwd_pass(F, w, x, V, ldv, col0, cols, xb, yb,
+                      pass == 0 ? y : NULL, JV, ldjv);
+        col0 += cols;
+    }
+    dj_free_(xb);
+    return rc;
+}
+
+int dj_jvp_batch(const dj_function *F, const double *x, size_t p,
+                 const double *V, size_t ldv, double *y, double *JV,
+                 size_t ldjv, const dj_fwd_opts *opts)
+{
+    if (F == NULL || x == NULL || V == NULL || JV == NULL)
+        return DJ_EARG;
+    int rc = check_sizes(F);
+    if (rc != DJ_OK)
+        return rc;
+    if (p == 0 || ldv < F->n || ldjv < F->m)
+        return DJ_EDIM;
+    return fwd_run(F, x, p, V, ldv, y, JV, ldjv, opts);
+}
+
+int dj_jacfwd(const dj_function *F, const double *x, double *y, double *J,
+              size_t ldj, const dj_fwd_opts *opts)
+{
+    if (F == NULL || x == NULL || J == NULL)
+        return DJ_EARG;
+    int rc = check_sizes(F);
+    if (rc != DJ_OK)
+        return rc;
+    if (ldj < F->m)
+        return DJ_EDIM;
+    return fwd_run(F, x, F->n, NULL, 0, y, J, ldj, opts);
+}
+
+/* The narrowest tangent form given, or 0. */
+static int narrowest_form(const dj_function *F)
+{
+    for (int i = 0; i < DJ_NWIDTHS_; ++i)
+        if (form_given(F, dj_widths_[i]))
+            return dj_widths_[i];
+    return 0;
+}
+
+int dj_jvp(const dj_function *F, const double *x, const double *v,
+           double *y, double *jv)
+{
+    if (F == NULL || x == NULL || v == NULL || jv == NULL)
+        return DJ_EARG;
+    int rc = check_sizes(F);
+    if (rc != DJ_OK)
+        return rc;
+    dj_fwd_opts o = { narrowest_form(F), 0 };
+    if (o.chunk == 0)
+        return DJ_ENOFORM;
+    return fwd_run(F, x, 1, v, F->n, y, jv, F->m, &o);
+}
+
+int dj_eval(const dj_function *F, const double *x, double *y)
+{
+    if (F == NULL || x == NULL || y == NULL)
+        return DJ_EARG;
+    int rc = check_sizes(F);
+    if (rc != DJ_OK)
+        return rc;
+    if (F->f != NULL)
+        return F->f(F->user, x, y);
+    int w = narrowest_form(F);
+    if (w == 0)
+        return DJ_ENOFORM;
+    /* a pass with no directions: every tangent lane zero */
+    size_t s = value_size(w);
+    char *xb = dj_malloc_((F->n + F->m) * s);
+    if (xb == NULL)
+        return DJ_ENOMEM;
+    rc = fwd_pass(F, w, x, NULL, 0, 0, 0, xb, xb + F->n * s, y, NULL, 0);
+    dj_free_(xb);
+    return rc;
+}
