@@ -1,1 +1,50 @@
-int main(void) { return 0; }
+/* book.c - the matrix-calculus example of Dive into Deep Learning, by
+ * forward mode: the Jacobian of L with respect to every input, column by
+ * column, then J^T * ones, the gradients PyTorch's L.backward(ones) prints:
+ * x1: -30, w1: -12, w2: -10 in every entry. */
+#include <stdio.h>
+#include <dualjac.h>
+
+#define DJ_TEMPLATE "book.inc"
+#include <dualjac/instantiate.h>
+
+int main(void)
+{
+    double Y[4] = { 10, 10, 10, 10 };
+    double in[12];
+    for (int k = 0; k < 4; ++k) {
+        in[k] = 2;       /* x1 */
+        in[4 + k] = 5;   /* w1 */
+        in[8 + k] = 6;   /* w2 */
+    }
+    dj_function F = { .n = 12, .m = 4, .user = Y, DJ_FORMS(book) };
+    double L[4], J[4 * 12];
+    int rc = dj_jacfwd(&F, in, L, J, 4, NULL);
+    if (rc != DJ_OK) {
+        fprintf(stderr, "dj_jacfwd: %s\n", dj_strerror(rc));
+        return 1;
+    }
+    printf("L = Y - (x1 * w1) * w2 = [%g %g; %g %g]\n", L[0], L[2], L[1], L[3]);
+    const char *names[3] = { "x1", "w1", "w2" };
+    for (int b = 0; b < 3; ++b) {
+        printf("dL/d%s (4 x 4, numerator layout, vec order):\n", names[b]);
+        for (int i = 0; i < 4; ++i) {
+            printf("   ");
+            for (int j = 0; j < 4; ++j)
+                printf(" %5g", J[i + (4 * b + j) * 4] + 0.0); /* no -0 */
+            printf("\n");
+        }
+    }
+    /* J^T ones: the gradient of sum(L), the backward pass seeded with ones */
+    double g[12];
+    for (int j = 0; j < 12; ++j) {
+        g[j] = 0;
+        for (int i = 0; i < 4; ++i)
+            g[j] += J[i + j * 4];
+    }
+    printf("forward mode, J^T * ones:\n");
+    for (int b = 0; b < 3; ++b)
+        printf("  %s grad: [%g %g; %g %g]\n", names[b], g[4 * b], g[4 * b + 2],
+               g[4 * b + 1], g[4 * b + 3]);
+    return 0;
+}

@@ -26,8 +26,14 @@
  *
  * Inside the template, DJ_C(c) is the constant c as a DJ_T, and
  * dj_value(x) is the value of x as a double (for branches and loop bounds).
- * A template may define several functions; it is included with include
- * guards off, so it must not define types or non-static objects. */
+ * A template may define several functions; it is included once per type, so
+ * it must not define types or non-static objects.
+ *
+ * Where the compiler looks for DJ_TEMPLATE: it is #included from this
+ * header, so a quoted name is searched in this header's directory first and
+ * then on the include path (-I): put the template's directory on the
+ * include path (CMake: target_include_directories) or give a path from one
+ * that is. */
 
 #include "generic.h"
 

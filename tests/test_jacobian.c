@@ -1,0 +1,303 @@
+/* test_jacobian.c - the forward drivers: Jacobians, JVPs, batched JVPs, the
+ * chunk plan, and every error path. */
+#include <string.h>
+#include "dualjac.h"
+#include "dj_test.h"
+
+typedef struct tfun_params {
+    size_t n;
+    int fail_at, calls, fail_code;
+} tfun_params;
+
+#define DJ_TEMPLATE "tfun.inc"
+#include <dualjac/instantiate.h>
+
+/* The Jacobian of tfun by hand, (n+1)-by-n, leading dimension ld. */
+static void tfun_jac(size_t n, const double *x, double *J, size_t ld)
+{
+    for (size_t j = 0; j < n; ++j)
+        for (size_t i = 0; i <= n; ++i)
+            J[i + j * ld] = 0.0;
+    for (size_t i = 0; i < n; ++i) {
+        size_t k = (i + 1) % n;
+        J[i + i * ld] += cos(x[i]) * x[k] + exp(x[i] / 10) / 10;
+        J[i + k * ld] += sin(x[i]);
+        J[n + i * ld] = 2 * x[i];
+    }
+}
+
+static dj_function tfun_function(tfun_params *p)
+{
+    dj_function F = { .n = p->n, .m = p->n + 1, .user = p, DJ_FORMS(tfun) };
+    return F;
+}
+
+static const size_t sizes[] = { 1, 2, 7, 8, 9, 16, 31, 33, 63, 64, 65, 100, 130, 200 };
+#define NSIZES (sizeof sizes / sizeof *sizes)
+static const int widths[] = { 0, 1, 8, 16, 32, 64 };
+#define NWIDTHS (sizeof widths / sizeof *widths)
+
+static void rand_vec(uint64_t *s, size_t n, double *x)
+{
+    for (size_t i = 0; i < n; ++i)
+        x[i] = dj_test_rand(s, -2.0, 2.0);
+}
+
+/* Every size and width: the Jacobian is exact to rounding (about 1e-15 of
+ * the entry: each entry is one or two products), y is the primal, and the
+ * rows past m in a leading dimension ldj > m are left alone. */
+static void test_jacfwd_exact(void)
+{
+    uint64_t seed = 42;
+    for (size_t s = 0; s < NSIZES; ++s) {
+        size_t n = sizes[s], m = n + 1, ld = m + 3;
+        tfun_params p = { n, 0, 0, 0 };
+        dj_function F = tfun_function(&p);
+        double *x = malloc(n * sizeof *x), *y = malloc(m * sizeof *y);
+        double *y0 = malloc(m * sizeof *y0);
+        double *J = malloc(ld * n * sizeof *J), *R = malloc(ld * n * sizeof *R);
+        rand_vec(&seed, n, x);
+        tfun_jac(n, x, R, ld);
+        CU_ASSERT_EQUAL(tfun_real(&p, x, y0), 0);
+        for (size_t w = 0; w < NWIDTHS; ++w) {
+            dj_fwd_opts o = { widths[w], 0 };
+            for (size_t k = 0; k < ld * n; ++k)
+                J[k] = -777.0;
+            CU_ASSERT_EQUAL_FATAL(dj_jacfwd(&F, x, y, J, ld, &o), DJ_OK);
+            for (size_t i = 0; i < m; ++i)
+                CU_ASSERT_EQUAL(y[i], y0[i]);
+            for (size_t j = 0; j < n; ++j) {
+                for (size_t i = 0; i < m; ++i)
+                    DJ_ASSERT_CLOSE(J[i + j * ld], R[i + j * ld], 4 * DBL_EPSILON);
+                for (size_t i = m; i < ld; ++i)
+                    CU_ASSERT_EQUAL(J[i + j * ld], -777.0);
+            }
+        }
+        free(x); free(y); free(y0); free(J); free(R);
+    }
+}
+
+/* J V from dj_jvp_batch equals J (from dj_jacfwd) times V, for p below, at
+ * and above every chunk width; dj_jvp equals column-by-column. Tolerance:
+ * a sum of n products, n eps relative to the sum of magnitudes. */
+static void test_jvp_batch(void)
+{
+    uint64_t seed = 7;
+    const size_t ps[] = { 1, 3, 8, 17, 64, 65, 150 };
+    for (size_t s = 0; s < NSIZES; s += 3) {
+        size_t n = sizes[s], m = n + 1;
+        tfun_params par = { n, 0, 0, 0 };
+        dj_function F = tfun_function(&par);
+        double *x = malloc(n * sizeof *x), *J = malloc(m * n * sizeof *J);
+        double *y = malloc(m * sizeof *y), *jv = malloc(m * sizeof *jv);
+        rand_vec(&seed, n, x);
+        tfun_jac(n, x, J, m);
+        for (size_t q = 0; q < sizeof ps / sizeof *ps; ++q) {
+            size_t p = ps[q], ldv = n + 2, ldjv = m + 1;
+            double *V = malloc(ldv * p * sizeof *V), *JV = malloc(ldjv * p * sizeof *JV);
+            rand_vec(&seed, ldv * p, V);
+            for (size_t w = 0; w < NWIDTHS; ++w) {
+                dj_fwd_opts o = { widths[w], 0 };
+                CU_ASSERT_EQUAL_FATAL(dj_jvp_batch(&F, x, p, V, ldv, y, JV, ldjv, &o), DJ_OK);
+                for (size_t k = 0; k < p; ++k)
+                    for (size_t i = 0; i < m; ++i) {
+                        double r = 0, mag = 0;
+                        for (size_t j = 0; j < n; ++j) {
+                            r += J[i + j * m] * V[j + k * ldv];
+                            mag += fabs(J[i + j * m] * V[j + k * ldv]);
+                        }
+                        CU_ASSERT(fabs(JV[i + k * ldjv] - r) <= 8 * n * DBL_EPSILON * (mag + 1e-300));
+                    }
+            }
+            /* dj_jvp on the first direction */
+            CU_ASSERT_EQUAL_FATAL(dj_jvp(&F, x, V, y, jv), DJ_OK);
+            for (size_t i = 0; i < m; ++i)
+                DJ_ASSERT_CLOSE(jv[i], JV[i], 8 * n * DBL_EPSILON);
+            free(V); free(JV);
+        }
+        free(x); free(J); free(y); free(jv);
+    }
+}
+
+/* Drivers work with any subset of forms. */
+static void test_partial_forms(void)
+{
+    size_t n = 20, m = 21;
+    tfun_params p = { n, 0, 0, 0 };
+    double x[20], y[21], y0[21], J[21 * 20], R[21 * 20];
+    uint64_t seed = 3;
+    rand_vec(&seed, n, x);
+    tfun_jac(n, x, R, m);
+    tfun_real(&p, x, y0);
+    dj_function forms[] = {
+        { .n = n, .m = m, .user = &p, .f_dual = tfun_dual },
+        { .n = n, .m = m, .user = &p, .f_c8 = tfun_c8 },
+        { .n = n, .m = m, .user = &p, .f_c64 = tfun_c64 },
+        { .n = n, .m = m, .user = &p, .f_c16 = tfun_c16, .f_c32 = tfun_c32 },
+    };
+    for (size_t f = 0; f < sizeof forms / sizeof *forms; ++f) {
+        CU_ASSERT_EQUAL(dj_eval(&forms[f], x, y), DJ_OK);
+        for (size_t i = 0; i < m; ++i)
+            CU_ASSERT_EQUAL(y[i], y0[i]);
+        CU_ASSERT_EQUAL(dj_jacfwd(&forms[f], x, NULL, J, m, NULL), DJ_OK);
+        for (size_t k = 0; k < m * n; ++k)
+            DJ_ASSERT_CLOSE(J[k], R[k], 4 * DBL_EPSILON);
+    }
+    /* primal only: no derivative call can run */
+    dj_function Fp = { .n = n, .m = m, .user = &p, .f = tfun_real };
+    CU_ASSERT_EQUAL(dj_eval(&Fp, x, y), DJ_OK);
+    CU_ASSERT_EQUAL(dj_jacfwd(&Fp, x, y, J, m, NULL), DJ_ENOFORM);
+    CU_ASSERT_EQUAL(dj_jvp(&Fp, x, x, y, y), DJ_ENOFORM);
+    dj_function F0 = { .n = n, .m = m };
+    CU_ASSERT_EQUAL(dj_eval(&F0, x, y), DJ_ENOFORM);
+}
+
+static void test_plan(void)
+{
+    tfun_params p = { 4, 0, 0, 0 };
+    dj_function F = tfun_function(&p);
+    dj_chunk_plan pl;
+    struct { size_t p; int maxc, w, last; size_t passes; } cases[] = {
+        { 1, 0, 64, 8, 1 },     { 8, 0, 64, 8, 1 },     { 9, 0, 64, 16, 1 },
+        { 33, 0, 64, 64, 1 },   { 64, 0, 64, 64, 1 },   { 65, 0, 64, 8, 2 },
+        { 130, 0, 64, 8, 3 },   { 200, 0, 64, 8, 4 },   { 100, 16, 16, 8, 7 },
+        { 40, 32, 32, 8, 2 },   { 3, 1, 1, 1, 3 },
+    };
+    for (size_t c = 0; c < sizeof cases / sizeof *cases; ++c) {
+        dj_fwd_opts o = { 0, cases[c].maxc };
+        CU_ASSERT_EQUAL_FATAL(dj_chunk_plan_make(&F, cases[c].p, &o, &pl), DJ_OK);
+        CU_ASSERT_EQUAL(pl.width, cases[c].w);
+        CU_ASSERT_EQUAL(pl.last_width, cases[c].last);
+        CU_ASSERT_EQUAL(pl.passes, cases[c].passes);
+    }
+    /* forced width */
+    dj_fwd_opts o = { 16, 0 };
+    CU_ASSERT_EQUAL(dj_chunk_plan_make(&F, 40, &o, &pl), DJ_OK);
+    CU_ASSERT(pl.width == 16 && pl.last_width == 16 && pl.passes == 3);
+    /* only some forms: the widest given, then the narrowest that fits */
+    dj_function G = { .n = 4, .m = 5, .user = &p, .f_c8 = tfun_c8, .f_c32 = tfun_c32 };
+    CU_ASSERT_EQUAL(dj_chunk_plan_make(&G, 70, NULL, &pl), DJ_OK);
+    CU_ASSERT(pl.width == 32 && pl.last_width == 8 && pl.passes == 3);
+    CU_ASSERT_EQUAL(dj_chunk_plan_make(&G, 20, NULL, &pl), DJ_OK);
+    CU_ASSERT(pl.width == 32 && pl.last_width == 32 && pl.passes == 1);
+    dj_function D = { .n = 4, .m = 5, .user = &p, .f_dual = tfun_dual };
+    CU_ASSERT_EQUAL(dj_chunk_plan_make(&D, 5, NULL, &pl), DJ_OK);
+    CU_ASSERT(pl.width == 1 && pl.last_width == 1 && pl.passes == 5);
+    /* errors */
+    CU_ASSERT_EQUAL(dj_chunk_plan_make(NULL, 5, NULL, &pl), DJ_EARG);
+    CU_ASSERT_EQUAL(dj_chunk_plan_make(&F, 5, NULL, NULL), DJ_EARG);
+    CU_ASSERT_EQUAL(dj_chunk_plan_make(&F, 0, NULL, &pl), DJ_EDIM);
+    dj_fwd_opts bad = { 7, 0 };
+    CU_ASSERT_EQUAL(dj_chunk_plan_make(&F, 5, &bad, &pl), DJ_EARG);
+    dj_fwd_opts missing = { 16, 0 };
+    CU_ASSERT_EQUAL(dj_chunk_plan_make(&G, 5, &missing, &pl), DJ_ENOFORM);
+}
+
+static void test_bad_arguments(void)
+{
+    tfun_params p = { 3, 0, 0, 0 };
+    dj_function F = tfun_function(&p);
+    double x[3] = { 1, 2, 3 }, y[4], J[4 * 3], V[3 * 2], JV[4 * 2];
+    for (size_t k = 0; k < 6; ++k)
+        V[k] = 1.0;
+    CU_ASSERT_EQUAL(dj_jacfwd(NULL, x, y, J, 4, NULL), DJ_EARG);
+    CU_ASSERT_EQUAL(dj_jacfwd(&F, NULL, y, J, 4, NULL), DJ_EARG);
+    CU_ASSERT_EQUAL(dj_jacfwd(&F, x, y, NULL, 4, NULL), DJ_EARG);
+    CU_ASSERT_EQUAL(dj_jacfwd(&F, x, y, J, 3, NULL), DJ_EDIM);
+    CU_ASSERT_EQUAL(dj_jvp(NULL, x, x, y, y), DJ_EARG);
+    CU_ASSERT_EQUAL(dj_jvp(&F, x, NULL, y, y), DJ_EARG);
+    CU_ASSERT_EQUAL(dj_jvp(&F, x, x, y, NULL), DJ_EARG);
+    CU_ASSERT_EQUAL(dj_eval(&F, x, NULL), DJ_EARG);
+    CU_ASSERT_EQUAL(dj_eval(&F, NULL, y), DJ_EARG);
+    CU_ASSERT_EQUAL(dj_jvp_batch(&F, x, 2, NULL, 3, y, JV, 4, NULL), DJ_EARG);
+    CU_ASSERT_EQUAL(dj_jvp_batch(&F, x, 2, V, 3, y, NULL, 4, NULL), DJ_EARG);
+    CU_ASSERT_EQUAL(dj_jvp_batch(&F, x, 0, V, 3, y, JV, 4, NULL), DJ_EDIM);
+    CU_ASSERT_EQUAL(dj_jvp_batch(&F, x, 2, V, 2, y, JV, 4, NULL), DJ_EDIM);
+    CU_ASSERT_EQUAL(dj_jvp_batch(&F, x, 2, V, 3, y, JV, 3, NULL), DJ_EDIM);
+    dj_fwd_opts bad = { 5, 0 };
+    CU_ASSERT_EQUAL(dj_jvp_batch(&F, x, 2, V, 3, y, JV, 4, &bad), DJ_EARG);
+    CU_ASSERT_EQUAL(dj_jacfwd(&F, x, y, J, 4, &bad), DJ_EARG);
+    /* zero and overflowing sizes */
+    dj_function Z = F;
+    Z.n = 0;
+    CU_ASSERT_EQUAL(dj_jacfwd(&Z, x, y, J, 4, NULL), DJ_EDIM);
+    CU_ASSERT_EQUAL(dj_eval(&Z, x, y), DJ_EDIM);
+    CU_ASSERT_EQUAL(dj_jvp(&Z, x, x, y, y), DJ_EDIM);
+    Z = F;
+    Z.m = 0;
+    CU_ASSERT_EQUAL(dj_jacfwd(&Z, x, y, J, 4, NULL), DJ_EDIM);
+    Z = F;
+    Z.n = SIZE_MAX / 16;
+    CU_ASSERT_EQUAL(dj_jacfwd(&Z, x, y, J, 4, NULL), DJ_EDIM);
+    CU_ASSERT_EQUAL(dj_jvp(&Z, x, x, y, y), DJ_EDIM);
+    Z = F;
+    Z.m = SIZE_MAX - 2;
+    CU_ASSERT_EQUAL(dj_jacfwd(&Z, x, y, J, SIZE_MAX, NULL), DJ_EDIM);
+}
+
+/* A failing form stops the driver on the pass where it fails, and its code
+ * comes back unchanged. */
+static void test_callback_stops(void)
+{
+    double x[70], y[71], *J = malloc(71 * 70 * sizeof *J);
+    for (int k = 0; k < 70; ++k)
+        x[k] = 0.01 * k;
+    for (int at = 1; at <= 3; ++at) {
+        tfun_params p = { 70, at, 0, -42 };
+        dj_function F = tfun_function(&p);
+        dj_fwd_opts o = { 32, 0 };     /* 3 passes */
+        CU_ASSERT_EQUAL(dj_jacfwd(&F, x, y, J, 71, &o), -42);
+        CU_ASSERT_EQUAL(p.calls, at);
+    }
+    tfun_params p = { 70, 1, 0, -7 };
+    dj_function F = tfun_function(&p);
+    CU_ASSERT_EQUAL(dj_jvp(&F, x, x, y, y), -7);
+    p.calls = 0;
+    CU_ASSERT_EQUAL(dj_eval(&F, x, y), -7);
+    p.calls = 0;
+    p.fail_code = 3;               /* a positive code also comes back */
+    CU_ASSERT_EQUAL(dj_jvp_batch(&F, x, 2, x, 70, y, J, 71, NULL), 3);
+    free(J);
+}
+
+static int fail_after;
+static void *failing_malloc(size_t n)
+{
+    if (fail_after-- <= 0)
+        return NULL;
+    return malloc(n);
+}
+
+static void test_enomem(void)
+{
+    tfun_params p = { 10, 0, 0, 0 };
+    dj_function F = tfun_function(&p);
+    double x[10] = { 0 }, y[11], J[110];
+    fail_after = 0;
+    CU_ASSERT_EQUAL(dj_set_allocator(failing_malloc, free), DJ_OK);
+    CU_ASSERT_EQUAL(dj_jacfwd(&F, x, y, J, 11, NULL), DJ_ENOMEM);
+    fail_after = 0;
+    CU_ASSERT_EQUAL(dj_jvp(&F, x, x, y, y), DJ_ENOMEM);
+    fail_after = 0;
+    CU_ASSERT_EQUAL(dj_jvp_batch(&F, x, 1, x, 10, y, J, 11, NULL), DJ_ENOMEM);
+    dj_function G = { .n = 10, .m = 11, .user = &p, .f_c8 = tfun_c8 };
+    fail_after = 0;
+    CU_ASSERT_EQUAL(dj_eval(&G, x, y), DJ_ENOMEM);
+    CU_ASSERT_EQUAL(dj_set_allocator(NULL, NULL), DJ_OK);
+    CU_ASSERT_EQUAL(dj_jacfwd(&F, x, y, J, 11, NULL), DJ_OK);
+}
+
+int main(void)
+{
+    const dj_test_case cases[] = {
+        { "jacfwd exact, every size and width", test_jacfwd_exact },
+        { "jvp_batch equals J V", test_jvp_batch },
+        { "any subset of forms", test_partial_forms },
+        { "chunk plan heuristic", test_plan },
+        { "bad arguments", test_bad_arguments },
+        { "a failing callback stops the driver", test_callback_stops },
+        { "allocation failure", test_enomem },
+        { NULL, NULL },
+    };
+    return dj_test_run("jacobian", cases);
+}
