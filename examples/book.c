@@ -31,7 +31,7 @@ int main(void)
         for (int i = 0; i < 4; ++i) {
             printf("   ");
             for (int j = 0; j < 4; ++j)
-                printf(" %5g", J[i + (4 * b + j) * 4] + 0.0); /* no -0 */
+                printf(" %5g", J[i + (4 * b + j) * 4]);
             printf("\n");
         }
     }

@@ -106,7 +106,7 @@ int dj_chunk_plan_make(const dj_function *F, size_t p, const dj_fwd_opts *opts,
         for (size_t k = 0; k < cols; ++k) {                                   \
             double *col = JV + (col0 + k) * ldjv;                             \
             for (size_t i = 0; i < F->m; ++i)                                 \
-                col[i] = LANE(yb[i], k);                                      \
+                col[i] = LANE(yb[i], k) + 0.0;  /* -0 -> +0 */                 \
         }                                                                     \
         return DJ_OK;                                                         \
     }

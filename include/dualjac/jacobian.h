@@ -96,6 +96,7 @@ int dj_jvp_batch(const dj_function *F, const double *x, size_t p,
 /* dj_jacfwd: y = f(x) and the full m-by-n Jacobian by forward mode, a chunk
  * of columns per pass (inputs seeded with columns of the identity).
  * x[n]; J m-by-n with ldj >= m; y[m] may be NULL.
+ * Zero entries come back as +0 (never -0).
  * Cost: ceil(n / W) passes of a W-lane chunk evaluation. */
 int dj_jacfwd(const dj_function *F, const double *x, double *y, double *J,
               size_t ldj, const dj_fwd_opts *opts);
