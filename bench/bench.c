@@ -32,6 +32,7 @@ typedef struct opts {
     int nsizes;
     int chunk;                /* forced chunk width, 0 = automatic */
     const char *csv;
+    const char *what;         /* comma-separated rows to time; NULL = all */
 } opts;
 
 typedef struct stat3 { double med, min, max; } stat3;
@@ -127,6 +128,7 @@ static void usage(FILE *f)
         "                     rosenbrock, broyden_tri, inteq, bvp, brown, vardim\n"
         "  --n N              a size (repeatable); default 16 32 64 128 (quick: 32 128)\n"
         "  --chunk W          force the chunk width (1, 8, 16, 32, 64)\n"
+        "  --what LIST        rows to time, e.g. primal,jacfwd (default: all)\n"
         "  --samples K        timed samples per measurement (default 9, quick 5)\n"
         "  --csv FILE         also write the rows as CSV\n"
         "  --list             list the problems\n"
@@ -161,6 +163,9 @@ static int parse(int argc, char **argv, opts *o)
             ++i;
         } else if (!strcmp(a, "--samples") && val) {
             o->samples = atoi(val) > 0 ? atoi(val) : 1;
+            ++i;
+        } else if (!strcmp(a, "--what") && val) {
+            o->what = val;
             ++i;
         } else if (!strcmp(a, "--csv") && val) {
             o->csv = val;
@@ -241,6 +246,8 @@ int main(int argc, char **argv)
             };
             stat3 st[4];
             for (int r = 0; r < 4; ++r) {
+                if (r > 0 && o.what && !strstr(o.what, rows[r].what))
+                    continue;          /* the primal is always timed: R needs it */
                 rc = time_it(&o, rows[r].fn, &ctx, &st[r]);
                 if (rc != 0) {
                     fprintf(stderr, "dualjac-bench: %s %s: %s\n", prob.name,
@@ -268,7 +275,7 @@ int main(int argc, char **argv)
                         failures++;
                     }
                 }
-                if (r == 3 && st[2].med > 0)
+                if (r == 3 && st[2].med > 0 && (!o.what || strstr(o.what, "jacfwd")))
                     snprintf(note, sizeof note, "jacfwd is %.1fx faster", st[3].med / st[2].med);
                 double Rr = st[r].med / st[0].med;
                 printf("%-13s %5zu %5zu  %-8s %9.3f us %9.3f us %9.3f us %9.2f  %s\n",

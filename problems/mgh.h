@@ -15,7 +15,8 @@ typedef struct mgh_problem {
     const char *title;   /* e.g. "Trigonometric function (MGH 26)" */
     int number;          /* number in the MGH paper */
     size_t n, m;         /* sizes of this instance */
-    dj_function F;       /* every form; F.user points to this struct */
+    dj_function F;       /* every form; F.user points to this struct, so
+                            do not copy or move it after mgh_init */
 } mgh_problem;
 
 /* Number of problems, and the name of problem i (0 <= i < mgh_count()). */
@@ -24,8 +25,10 @@ const char *mgh_name(size_t i);
 
 /* mgh_init: set up problem `name` with n variables (m follows from n as in
  * the paper). Returns DJ_OK, DJ_EARG for an unknown name or NULL, DJ_EDIM
- * when n is not allowed for the problem (e.g. odd n for Rosenbrock).
- * mgh_nearest_n: the allowed n closest to n from above (for size sweeps). */
+ * when n is not allowed for the problem (n == 0, n > 100000, odd n for
+ * Rosenbrock, n not a multiple of 4 for Powell).
+ * mgh_nearest_n: the smallest allowed n >= n (for size sweeps); 0 for an
+ * unknown name or when there is none. */
 int mgh_init(mgh_problem *p, const char *name, size_t n);
 size_t mgh_nearest_n(const char *name, size_t n);
 

@@ -44,8 +44,8 @@ typedef struct dj_test_case {
     void (*fn)(void);
 } dj_test_case;
 
-/* Run one suite of tests with CUnit's basic runner; the exit status is the
- * number of failures (0 = success), so CTest sees failures. */
+/* Run one suite of tests with CUnit's basic runner; returns 0 when every
+ * test passed, 1 otherwise, so CTest sees failures. */
 static inline int dj_test_run(const char *suite_name, const dj_test_case *cases)
 {
     if (CU_initialize_registry() != CUE_SUCCESS)
