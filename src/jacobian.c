@@ -5,6 +5,7 @@
  * then copies the output lanes into the caller's columns. */
 #include "dualjac/jacobian.h"
 #include "dualjac/status.h"
+#include "dualjac/detail/memo.h"
 #include "internal.h"
 
 /* The tangent widths a dj_function can give, narrowest first. */
@@ -76,58 +77,73 @@ int dj_chunk_plan_make(const dj_function *F, size_t p, const dj_fwd_opts *opts,
     return DJ_OK;
 }
 
-/* One pass of the width-w form T: directions col0 .. col0+cols-1 (cols <= w),
- * taken from V or, when V is NULL, from the identity. Writes y (when
- * non-NULL) and those columns of JV. xb, yb hold n and m values of type T.
- * Generated once per type; LANE(x, k) is lane k of x. */
-#define DJ_PASS_DEF_(T, W, FORM, LANE)                                        \
-    static int pass_##T(const dj_function *F, const double *x,                \
-                        const double *V, size_t ldv, size_t col0,             \
-                        size_t cols, void *xbuf, void *ybuf, double *y,       \
-                        double *JV, size_t ldjv)                              \
+/* One pass: the directions col0 .. col0+cols-1 (cols <= the width), taken
+ * from V or, when V is NULL, from the identity. */
+typedef struct pass_args {
+    const dj_function *F;
+    const double *x;
+    const double *V;            /* n-by-p directions, or NULL: identity */
+    size_t ldv;
+    size_t col0, cols;
+    int fresh;                  /* xb not yet set up by a pass of this width */
+    size_t prev_col0, prev_cols;/* identity lanes the previous pass set */
+    void *xb, *yb;              /* n and m values of the pass's type */
+    double *y;                  /* f(x), or NULL */
+    double *JV;
+    size_t ldjv;
+} pass_args;
+
+/* A pass of the form T (generated once per type; LANE(x, k) is lane k).
+ * With identity seeding only the previous pass's unit lanes are cleared and
+ * the new ones set: the inputs' values and other lanes do not change. */
+#define DJ_PASS_DEF_(T, FORM, LANE)                                           \
+    static int pass_##T(const pass_args *a)                                   \
     {                                                                         \
-        T *xb = xbuf, *yb = ybuf;                                             \
-        for (size_t j = 0; j < F->n; ++j) {                                   \
-            T t = T##_const(x[j]);                                            \
-            if (V != NULL) {                                                  \
-                for (size_t k = 0; k < cols; ++k)                             \
-                    LANE(t, k) = V[j + (col0 + k) * ldv];                     \
-            } else if (j >= col0 && j < col0 + cols) {                        \
-                LANE(t, j - col0) = 1.0;                                      \
-            }                                                                 \
-            xb[j] = t;                                                        \
+        const dj_function *F = a->F;                                          \
+        T *xb = a->xb, *yb = a->yb;                                           \
+        if (a->fresh || a->V != NULL)                                         \
+            for (size_t j = 0; j < F->n; ++j)                                 \
+                xb[j] = T##_const(a->x[j]);                                   \
+        if (a->V != NULL) {                                                   \
+            for (size_t j = 0; j < F->n; ++j)                                 \
+                for (size_t k = 0; k < a->cols; ++k)                          \
+                    LANE(xb[j], k) = a->V[j + (a->col0 + k) * a->ldv];        \
+        } else {                                                              \
+            if (!a->fresh)                                                    \
+                for (size_t k = 0; k < a->prev_cols; ++k)                     \
+                    LANE(xb[a->prev_col0 + k], k) = 0.0;                      \
+            for (size_t k = 0; k < a->cols; ++k)                              \
+                LANE(xb[a->col0 + k], k) = 1.0;                               \
         }                                                                     \
         int rc = F->FORM(F->user, xb, yb);                                    \
         if (rc != 0)                                                          \
             return rc;                                                        \
-        if (y != NULL)                                                        \
+        if (a->y != NULL)                                                     \
             for (size_t i = 0; i < F->m; ++i)                                 \
-                y[i] = yb[i].v;                                               \
-        for (size_t k = 0; k < cols; ++k) {                                   \
-            double *col = JV + (col0 + k) * ldjv;                             \
+                a->y[i] = yb[i].v;                                            \
+        for (size_t k = 0; k < a->cols; ++k) {                                \
+            double *col = a->JV + (a->col0 + k) * a->ldjv;                    \
             for (size_t i = 0; i < F->m; ++i)                                 \
-                col[i] = LANE(yb[i], k) + 0.0;  /* -0 -> +0 */                 \
+                col[i] = LANE(yb[i], k) + 0.0;  /* -0 -> +0 */                \
         }                                                                     \
         return DJ_OK;                                                         \
     }
 #define DJ_DUAL_LANE_(x, k) ((&(x).d)[k])   /* k is always 0 */
 #define DJ_CHUNK_LANE_(x, k) ((x).d[k])
-DJ_PASS_DEF_(dj_dual, 1, f_dual, DJ_DUAL_LANE_)
-DJ_PASS_DEF_(dj_c8, 8, f_c8, DJ_CHUNK_LANE_)
-DJ_PASS_DEF_(dj_c16, 16, f_c16, DJ_CHUNK_LANE_)
-DJ_PASS_DEF_(dj_c32, 32, f_c32, DJ_CHUNK_LANE_)
-DJ_PASS_DEF_(dj_c64, 64, f_c64, DJ_CHUNK_LANE_)
+DJ_PASS_DEF_(dj_dual, f_dual, DJ_DUAL_LANE_)
+DJ_PASS_DEF_(dj_c8, f_c8, DJ_CHUNK_LANE_)
+DJ_PASS_DEF_(dj_c16, f_c16, DJ_CHUNK_LANE_)
+DJ_PASS_DEF_(dj_c32, f_c32, DJ_CHUNK_LANE_)
+DJ_PASS_DEF_(dj_c64, f_c64, DJ_CHUNK_LANE_)
 
-static int fwd_pass(const dj_function *F, int w, const double *x,
-                    const double *V, size_t ldv, size_t col0, size_t cols,
-                    void *xb, void *yb, double *y, double *JV, size_t ldjv)
+static int fwd_pass(int w, const pass_args *a)
 {
     switch (w) {
-    case 1:  return pass_dj_dual(F, x, V, ldv, col0, cols, xb, yb, y, JV, ldjv);
-    case 8:  return pass_dj_c8(F, x, V, ldv, col0, cols, xb, yb, y, JV, ldjv);
-    case 16: return pass_dj_c16(F, x, V, ldv, col0, cols, xb, yb, y, JV, ldjv);
-    case 32: return pass_dj_c32(F, x, V, ldv, col0, cols, xb, yb, y, JV, ldjv);
-    default: return pass_dj_c64(F, x, V, ldv, col0, cols, xb, yb, y, JV, ldjv);
+    case 1:  return pass_dj_dual(a);
+    case 8:  return pass_dj_c8(a);
+    case 16: return pass_dj_c16(a);
+    case 32: return pass_dj_c32(a);
+    default: return pass_dj_c64(a);
     }
 }
 
@@ -157,14 +173,26 @@ static int fwd_run(const dj_function *F, const double *x, size_t p,
     if (xb == NULL)
         return DJ_ENOMEM;
     char *yb = xb + F->n * s;
-    size_t col0 = 0;
+    /* with several passes, libm results of the first are replayed later */
+    dj_memo_ saved;
+    int memo = plan.passes > 1;
+    if (memo)
+        dj_memo_begin_(&saved);
+    pass_args a = { F, x, V, ldv, 0, 0, 1, 0, 0, xb, yb, y, JV, ldjv };
     for (size_t pass = 0; pass < plan.passes && rc == DJ_OK; ++pass) {
         int w = pass + 1 == plan.passes ? plan.last_width : plan.width;
-        size_t cols = p - col0 < (size_t)w ? p - col0 : (size_t)w;
-        rc = fwd_pass(F, w, x, V, ldv, col0, cols, xb, yb,
-                      pass == 0 ? y : NULL, JV, ldjv);
-        col0 += cols;
+        a.cols = p - a.col0 < (size_t)w ? p - a.col0 : (size_t)w;
+        a.fresh = pass == 0 || w != plan.width;
+        if (memo && pass > 0)
+            dj_memo_replay_();
+        rc = fwd_pass(w, &a);
+        a.y = NULL;
+        a.prev_col0 = a.col0;
+        a.prev_cols = a.cols;
+        a.col0 += a.cols;
     }
+    if (memo)
+        dj_memo_end_(&saved);
     dj_free_(xb);
     return rc;
 }
@@ -236,7 +264,8 @@ int dj_eval(const dj_function *F, const double *x, double *y)
     char *xb = dj_malloc_((F->n + F->m) * s);
     if (xb == NULL)
         return DJ_ENOMEM;
-    rc = fwd_pass(F, w, x, NULL, 0, 0, 0, xb, xb + F->n * s, y, NULL, 0);
+    pass_args a = { F, x, NULL, 0, 0, 0, 1, 0, 0, xb, xb + F->n * s, y, NULL, 0 };
+    rc = fwd_pass(w, &a);
     dj_free_(xb);
     return rc;
 }

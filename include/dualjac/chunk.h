@@ -8,7 +8,7 @@
  * ones waste fewer lanes when n is small. The Jacobian driver (jacobian.h)
  * picks the width and the number of passes.
  *
- *   typedef struct dj_cN { double v; double d[N]; } dj_cN;
+ *   typedef struct dj_cN { double d[N]; double v; } dj_cN;   (lanes first)
  *
  * Every width has exactly the operations of dj_dual (see dual.h) with the
  * prefix dj_cN_ instead of dj_dual_: dj_c8_sin, dj_c8_mul_xd, dj_c8_fma, ...
@@ -18,6 +18,7 @@
 #define DUALJAC_CHUNK_H
 
 #include "rules.h"
+#include "detail/memo.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -26,6 +27,39 @@ extern "C" {
 /* The chunk widths, smallest first. */
 #define DJ_CHUNK_WIDTHS(X) X(8) X(16) X(32) X(64)
 #define DJ_CHUNK_MAX 64
+
+/* The lane blocks: with GCC and Clang, lanes are processed in blocks of
+ * DJ_VB_ doubles, one native SIMD register (AVX-512: 8, AVX: 4, else 2).
+ * The struct layout does not depend on it (N lane doubles, then v), so
+ * code compiled for different targets can share chunks. -DDJ_NO_VECTOR_EXT
+ * selects plain lane loops. */
+#if defined(__GNUC__) && !defined(DJ_NO_VECTOR_EXT)
+#define DJ_HAVE_VECTOR_EXT_ 1
+#if defined(__AVX512F__)
+#define DJ_VB_ 8
+#elif defined(__AVX__)
+#define DJ_VB_ 4
+#else
+#define DJ_VB_ 2
+#endif
+typedef double dj_vblk_ __attribute__((vector_size(8 * DJ_VB_), aligned(8)));
+typedef long long dj_vmask_ __attribute__((vector_size(8 * DJ_VB_), aligned(8)));
+#else
+#define DJ_HAVE_VECTOR_EXT_ 0
+#endif
+
+/* DJ_CHUNK_HINT: the widest chunk the forward drivers should use for forms
+ * compiled in this translation unit (DJ_FORMS records it in dj_function).
+ * Measured with dualjac-bench on the MGH problems: 32 lanes (4 AVX-512
+ * registers) is fastest with AVX-512, 16 otherwise; wider chunks need fewer
+ * passes but spill registers. */
+#ifndef DJ_CHUNK_HINT
+#if defined(__AVX512F__)
+#define DJ_CHUNK_HINT 32
+#else
+#define DJ_CHUNK_HINT 16
+#endif
+#endif
 
 #define DJ_SCALAR_ 0
 

@@ -24,6 +24,7 @@
 #define DUALJAC_DUAL_H
 
 #include "rules.h"
+#include "detail/memo.h"
 
 #ifdef __cplusplus
 extern "C" {

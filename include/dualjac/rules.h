@@ -16,9 +16,10 @@
  * Conventions at kinks, edges and non-finite values (all documented in the
  * README, section "Derivatives at kinks and domain edges"):
  *   - fabs at 0:         derivative 0 (the middle of the subdifferential).
- *   - sqrt, cbrt at 0:   +inf (the true one-sided limit); outside the domain
+ *   - sqrt, cbrt at +-0: +inf (the true one-sided limit); outside the domain
  *                        value and derivative are NaN, as libm's value is.
- *   - log at 0:          +inf; asin, acos, atanh at +-1, acosh at 1: +-inf.
+ *   - log at +-0:        +inf (log2, log10 too); asin, acos, atanh at +-1,
+ *                        acosh at 1: +-inf.
  *   - pow(a, b):         df/da = b a^(b-1), df/db = a^b log a, with
  *                        df/da = 0 when b == 0 (a^0 == 1 for every a),
  *                        df/db = 0 when a == 0 and b > 0 (limit of a^b log a),
@@ -70,16 +71,27 @@ static inline double dj_tangent_mul(double g, double d)
 static inline dj_rule1 dj_rule_neg(double x)   { dj_rule1 r = { -x, -1.0 }; return r; }
 static inline dj_rule1 dj_rule_exp(double x)   { double e = exp(x); dj_rule1 r = { e, e }; return r; }
 static inline dj_rule1 dj_rule_exp2(double x)  { double e = exp2(x); dj_rule1 r = { e, e * DJ_LN2_ }; return r; }
-static inline dj_rule1 dj_rule_expm1(double x) { double e = expm1(x); dj_rule1 r = { e, e + 1.0 }; return r; }
-static inline dj_rule1 dj_rule_log(double x)   { dj_rule1 r = { log(x), 1.0 / x }; return r; }
-static inline dj_rule1 dj_rule_log2(double x)  { dj_rule1 r = { log2(x), 1.0 / (x * DJ_LN2_) }; return r; }
-static inline dj_rule1 dj_rule_log10(double x) { dj_rule1 r = { log10(x), 1.0 / (x * DJ_LN10_) }; return r; }
+static inline dj_rule1 dj_rule_expm1(double x)
+{
+    /* e + 1 cancels when e is near -1; exp(x) is exact enough there */
+    double e = expm1(x);
+    dj_rule1 r = { e, x < -0.6931471805599453 ? exp(x) : e + 1.0 };
+    return r;
+}
+
+/* 1/x for the logarithms, with +inf at both zeros (the derivative from
+ * the right; log(-0) == log(+0)). */
+static inline double dj_inv_log_arg_(double x) { return x == 0.0 ? INFINITY : 1.0 / x; }
+
+static inline dj_rule1 dj_rule_log(double x)   { dj_rule1 r = { log(x), dj_inv_log_arg_(x) }; return r; }
+static inline dj_rule1 dj_rule_log2(double x)  { dj_rule1 r = { log2(x), dj_inv_log_arg_(x) / DJ_LN2_ }; return r; }
+static inline dj_rule1 dj_rule_log10(double x) { dj_rule1 r = { log10(x), dj_inv_log_arg_(x) / DJ_LN10_ }; return r; }
 static inline dj_rule1 dj_rule_log1p(double x) { dj_rule1 r = { log1p(x), 1.0 / (1.0 + x) }; return r; }
 
 static inline dj_rule1 dj_rule_sqrt(double x)
 {
     double s = sqrt(x);
-    dj_rule1 r = { s, 0.5 / s };            /* +inf at 0, NaN below 0 */
+    dj_rule1 r = { s, s == 0.0 ? INFINITY : 0.5 / s };  /* +inf at +-0, NaN below 0 */
     return r;
 }
 
@@ -90,8 +102,33 @@ static inline dj_rule1 dj_rule_cbrt(double x)
     return r;
 }
 
-static inline dj_rule1 dj_rule_sin(double x)  { dj_rule1 r = { sin(x), cos(x) }; return r; }
-static inline dj_rule1 dj_rule_cos(double x)  { dj_rule1 r = { cos(x), -sin(x) }; return r; }
+/* sin and cos of one argument: one sincos call where the C library has it
+ * (glibc; the same values as sin and cos), else two calls. */
+static inline void dj_sincos_(double x, double *s, double *c)
+{
+#if defined(__GNUC__) && defined(__GLIBC__) && !defined(DJ_NO_SINCOS)
+    __builtin_sincos(x, s, c);
+#else
+    *s = sin(x);
+    *c = cos(x);
+#endif
+}
+
+static inline dj_rule1 dj_rule_sin(double x)
+{
+    double s, c;
+    dj_sincos_(x, &s, &c);
+    dj_rule1 r = { s, c };
+    return r;
+}
+
+static inline dj_rule1 dj_rule_cos(double x)
+{
+    double s, c;
+    dj_sincos_(x, &s, &c);
+    dj_rule1 r = { c, -s };
+    return r;
+}
 
 static inline dj_rule1 dj_rule_tan(double x)
 {
@@ -114,9 +151,8 @@ static inline dj_rule1 dj_rule_acos(double x)
 
 static inline dj_rule1 dj_rule_atan(double x)
 {
-    /* 1/(1+x^2) written so that huge |x| gives 0, not 1/inf trouble */
-    double ax = fabs(x);
-    double g = ax > 1e150 ? 0.0 : 1.0 / (1.0 + x * x);
+    /* 1/(1+x^2); for huge |x|, (1/x)/x so that x^2 does not overflow */
+    double g = fabs(x) > 1e150 ? (1.0 / x) / x : 1.0 / (1.0 + x * x);
     dj_rule1 r = { atan(x), g };
     return r;
 }
@@ -126,8 +162,15 @@ static inline dj_rule1 dj_rule_cosh(double x) { dj_rule1 r = { cosh(x), sinh(x) 
 
 static inline dj_rule1 dj_rule_tanh(double x)
 {
-    double t = tanh(x);
-    dj_rule1 r = { t, (1.0 - t) * (1.0 + t) };
+    /* 1 - t^2 cancels as |t| -> 1: there use 4e/(1+e)^2, e = exp(-2|x|) */
+    double t = tanh(x), g;
+    if (fabs(t) < 0.5) {
+        g = (1.0 - t) * (1.0 + t);
+    } else {
+        double e = exp(-2.0 * fabs(x));
+        g = 4.0 * e / ((1.0 + e) * (1.0 + e));
+    }
+    dj_rule1 r = { t, g };
     return r;
 }
 
@@ -139,7 +182,8 @@ static inline dj_rule1 dj_rule_asinh(double x)
 
 static inline dj_rule1 dj_rule_acosh(double x)
 {
-    dj_rule1 r = { acosh(x), 1.0 / sqrt((x - 1.0) * (x + 1.0)) };
+    /* two square roots: (x-1)(x+1) would overflow for x > 1e154 */
+    dj_rule1 r = { acosh(x), 1.0 / (sqrt(x - 1.0) * sqrt(x + 1.0)) };
     return r;
 }
 
@@ -310,15 +354,33 @@ static inline dj_rule3 dj_rule_fma(double a, double b, double c)
 
 /* ---- the lists every layer expands ---------------------------------------- */
 
-#define DJ_UNARY_RULES(X)                                                     \
-    X(neg) X(exp) X(exp2) X(expm1) X(log) X(log2) X(log10) X(log1p)          \
-    X(sqrt) X(cbrt) X(sin) X(cos) X(tan) X(asin) X(acos) X(atan)             \
-    X(sinh) X(cosh) X(tanh) X(asinh) X(acosh) X(atanh) X(erf) X(erfc)        \
-    X(fabs) X(floor) X(ceil) X(round) X(trunc)
+/* Cheap rules (a few flops) and libm rules (a libm call). The forward
+ * drivers remember the libm rules' results across the passes of one
+ * Jacobian (detail/memo.h); the cheap ones are simply recomputed. */
+#define DJ_UNARY_RULES_CHEAP(X)                                               \
+    X(neg) X(sqrt) X(fabs) X(floor) X(ceil) X(round) X(trunc)
+#define DJ_UNARY_RULES_LIBM(X)                                                \
+    X(exp) X(exp2) X(expm1) X(log) X(log2) X(log10) X(log1p) X(cbrt)         \
+    X(sin) X(cos) X(tan) X(asin) X(acos) X(atan) X(sinh) X(cosh) X(tanh)     \
+    X(asinh) X(acosh) X(atanh) X(erf) X(erfc)
+#define DJ_UNARY_RULES(X) DJ_UNARY_RULES_CHEAP(X) DJ_UNARY_RULES_LIBM(X)
 
-#define DJ_BINARY_RULES(X)                                                    \
-    X(add) X(sub) X(mul) X(div) X(pow) X(atan2) X(hypot) X(fmin) X(fmax)     \
-    X(copysign)
+#define DJ_BINARY_RULES_CHEAP(X)                                              \
+    X(add) X(sub) X(mul) X(div) X(fmin) X(fmax) X(copysign)
+#define DJ_BINARY_RULES_LIBM(X) X(pow) X(atan2) X(hypot)
+#define DJ_BINARY_RULES(X) DJ_BINARY_RULES_CHEAP(X) DJ_BINARY_RULES_LIBM(X)
+
+/* A number for every rule form (used to label remembered results). */
+#define DJ_RULE_ID1_(f) DJ_RULE_##f,
+#define DJ_RULE_ID2_(f) DJ_RULE_##f, DJ_RULE_##f##_xd, DJ_RULE_##f##_dx,
+enum dj_rule_id {
+    DJ_RULE_NONE_ = 0,
+    DJ_UNARY_RULES(DJ_RULE_ID1_)
+    DJ_BINARY_RULES(DJ_RULE_ID2_)
+    DJ_RULE_COUNT_
+};
+#undef DJ_RULE_ID1_
+#undef DJ_RULE_ID2_
 
 #ifdef __cplusplus
 }

@@ -10,25 +10,40 @@
  *
  * Each operation takes its value and partial derivatives from the rule in
  * rules.h and forms the tangent lanes as a linear combination of the input
- * lanes. The lane loops have a constant trip count and no aliasing (all
- * arguments by value), so compilers vectorize them across lanes at -O2 and
- * above (GCC 12: -O2 enables the cheap vectorizer; -O3 recommended). */
+ * lanes, vectorized across lanes (see the struct below). */
 
 #if DJ_SCALAR_
 typedef struct DJ_T_ { double v, d; } DJ_T_;
 #define DJ_L_(x, k) ((&(x).d)[k])   /* k is always 0 */
 #define DJ_VEC_ 0
-#elif defined(__GNUC__) && !defined(DJ_NO_VECTOR_EXT)
-/* GCC and Clang: the lanes are one generic vector (lowered to the target's
- * SIMD registers), so a chunk passed and returned by value stays in
- * registers instead of being copied through memory. aligned(8) keeps the
- * struct packed (v then N lanes, no padding) and safe in malloc'd arrays. */
-typedef double DJ_P_(lanes_) __attribute__((vector_size(8 * DJ_N_), aligned(8)));
-typedef struct DJ_T_ { double v; DJ_P_(lanes_) d; } DJ_T_;
+#elif DJ_HAVE_VECTOR_EXT_
+/* GCC and Clang: the lanes are also an array of native-width SIMD vectors
+ * (dj_vblk_, see chunk.h), and every operation is a loop of vector
+ * expressions over those blocks: values then stay in registers or move with
+ * whole-register loads and stores. (One generic vector of N lanes, wider
+ * than the hardware, made GCC spill through the stack, up to 4x slower.)
+ * d[] is the same storage as plain doubles, for reading and writing lanes.
+ * The lanes come first and v last: a struct copy then moves the lanes as
+ * whole registers at the offsets the operations load them from (with v
+ * first, copies split the lanes across register-sized pieces and every
+ * later load stalled on store forwarding: 2-3x slower). */
+typedef struct DJ_T_ {
+    union {
+        double d[DJ_N_];
+        dj_vblk_ blk_[DJ_N_ / DJ_VB_];
+    };
+    double v;
+} DJ_T_;
 #define DJ_L_(x, k) ((x).d[k])
 #define DJ_VEC_ 1
+#define DJ_NB_ (DJ_N_ / DJ_VB_)
+/* g * x per lane, with exact-zero lanes of x giving +0 (see rules.h), on
+ * whole blocks: the product's bits masked by (x != 0). Touching single
+ * lanes here instead would force every chunk argument into memory. */
+#define DJ_TMUL_(g, x)                                                        \
+    ((dj_vblk_)((dj_vmask_)((g) * (x)) & (dj_vmask_)((x) != 0.0)))
 #else
-typedef struct DJ_T_ { double v; double d[DJ_N_]; } DJ_T_;
+typedef struct DJ_T_ { double d[DJ_N_]; double v; } DJ_T_;
 #define DJ_L_(x, k) ((x).d[k])
 #define DJ_VEC_ 0
 #endif
@@ -39,7 +54,8 @@ static inline DJ_T_ DJ_P_(const)(double c)
     DJ_T_ y;
     y.v = c;
 #if DJ_VEC_
-    y.d = (DJ_P_(lanes_)){ 0.0 };
+    for (int k = 0; k < DJ_NB_; ++k)
+        y.blk_[k] = (dj_vblk_){ 0.0 };
 #else
     for (int k = 0; k < DJ_N_; ++k)
         DJ_L_(y, k) = 0.0;
@@ -68,14 +84,20 @@ static inline DJ_T_ DJ_P_(lin1_)(double v, double g, DJ_T_ x)
     y.v = v;
     if (isfinite(g)) {
 #if DJ_VEC_
-        y.d = g * x.d;
+        for (int k = 0; k < DJ_NB_; ++k)
+            y.blk_[k] = g * x.blk_[k];
 #else
         for (int k = 0; k < DJ_N_; ++k)
             DJ_L_(y, k) = g * DJ_L_(x, k);
 #endif
     } else {
+#if DJ_VEC_
+        for (int k = 0; k < DJ_NB_; ++k)
+            y.blk_[k] = DJ_TMUL_(g, x.blk_[k]);
+#else
         for (int k = 0; k < DJ_N_; ++k)
             DJ_L_(y, k) = dj_tangent_mul(g, DJ_L_(x, k));
+#endif
     }
     return y;
 }
@@ -87,14 +109,20 @@ static inline DJ_T_ DJ_P_(lin2_)(double v, double ga, DJ_T_ a, double gb, DJ_T_ 
     y.v = v;
     if (isfinite(ga) && isfinite(gb)) {
 #if DJ_VEC_
-        y.d = ga * a.d + gb * b.d;
+        for (int k = 0; k < DJ_NB_; ++k)
+            y.blk_[k] = ga * a.blk_[k] + gb * b.blk_[k];
 #else
         for (int k = 0; k < DJ_N_; ++k)
             DJ_L_(y, k) = ga * DJ_L_(a, k) + gb * DJ_L_(b, k);
 #endif
     } else {
+#if DJ_VEC_
+        for (int k = 0; k < DJ_NB_; ++k)
+            y.blk_[k] = DJ_TMUL_(ga, a.blk_[k]) + DJ_TMUL_(gb, b.blk_[k]);
+#else
         for (int k = 0; k < DJ_N_; ++k)
             DJ_L_(y, k) = dj_tangent_mul(ga, DJ_L_(a, k)) + dj_tangent_mul(gb, DJ_L_(b, k));
+#endif
     }
     return y;
 }
@@ -107,48 +135,72 @@ static inline DJ_T_ DJ_P_(lin3_)(double v, double ga, DJ_T_ a, double gb, DJ_T_ 
     y.v = v;
     if (isfinite(ga) && isfinite(gb) && isfinite(gc)) {
 #if DJ_VEC_
-        y.d = ga * a.d + gb * b.d + gc * c.d;
+        for (int k = 0; k < DJ_NB_; ++k)
+            y.blk_[k] = ga * a.blk_[k] + gb * b.blk_[k] + gc * c.blk_[k];
 #else
         for (int k = 0; k < DJ_N_; ++k)
             DJ_L_(y, k) = ga * DJ_L_(a, k) + gb * DJ_L_(b, k) + gc * DJ_L_(c, k);
 #endif
     } else {
+#if DJ_VEC_
+        for (int k = 0; k < DJ_NB_; ++k)
+            y.blk_[k] = DJ_TMUL_(ga, a.blk_[k]) + DJ_TMUL_(gb, b.blk_[k])
+                      + DJ_TMUL_(gc, c.blk_[k]);
+#else
         for (int k = 0; k < DJ_N_; ++k)
             DJ_L_(y, k) = dj_tangent_mul(ga, DJ_L_(a, k)) + dj_tangent_mul(gb, DJ_L_(b, k))
                         + dj_tangent_mul(gc, DJ_L_(c, k));
+#endif
     }
     return y;
 }
 
-/* Unary functions: y = f(x), y' = f'(x) x'. */
+/* Unary functions: y = f(x), y' = f'(x) x'. The libm ones go through the
+ * cross-pass memo (detail/memo.h). */
 #define DJ_DEF1_(f)                                                           \
     static inline DJ_T_ DJ_P_(f)(DJ_T_ x)                                     \
     {                                                                         \
         dj_rule1 r = dj_rule_##f(x.v);                                        \
         return DJ_P_(lin1_)(r.v, r.g, x);                                     \
     }
-DJ_UNARY_RULES(DJ_DEF1_)
+#define DJ_DEF1_MEMO_(f)                                                      \
+    static inline DJ_T_ DJ_P_(f)(DJ_T_ x)                                     \
+    {                                                                         \
+        dj_rule1 r = dj_memo_rule1_(DJ_RULE_##f, x.v, dj_rule_##f);           \
+        return DJ_P_(lin1_)(r.v, r.g, x);                                     \
+    }
+DJ_UNARY_RULES_CHEAP(DJ_DEF1_)
+DJ_UNARY_RULES_LIBM(DJ_DEF1_MEMO_)
 #undef DJ_DEF1_
+#undef DJ_DEF1_MEMO_
 
-/* Binary functions: f(T, T), f_xd(T, double), f_dx(double, T). */
-#define DJ_DEF2_(f)                                                           \
+/* Binary functions: f(T, T), f_xd(T, double), f_dx(double, T). RULE(id, a,
+ * b, rule) computes the rule directly or through the memo. */
+#define DJ_DIRECT_(id, a, b, rule) rule(a, b)
+#define DJ_DEF2_(f, RULE)                                                     \
     static inline DJ_T_ DJ_P_(f)(DJ_T_ a, DJ_T_ b)                            \
     {                                                                         \
-        dj_rule2 r = dj_rule_##f(a.v, b.v);                                   \
+        dj_rule2 r = RULE(DJ_RULE_##f, a.v, b.v, dj_rule_##f);                \
         return DJ_P_(lin2_)(r.v, r.ga, a, r.gb, b);                           \
     }                                                                         \
     static inline DJ_T_ DJ_P_(f##_xd)(DJ_T_ a, double b)                      \
     {                                                                         \
-        dj_rule2 r = dj_rule_##f##_xd(a.v, b);                                \
+        dj_rule2 r = RULE(DJ_RULE_##f##_xd, a.v, b, dj_rule_##f##_xd);        \
         return DJ_P_(lin1_)(r.v, r.ga, a);                                    \
     }                                                                         \
     static inline DJ_T_ DJ_P_(f##_dx)(double a, DJ_T_ b)                      \
     {                                                                         \
-        dj_rule2 r = dj_rule_##f##_dx(a, b.v);                                \
+        dj_rule2 r = RULE(DJ_RULE_##f##_dx, a, b.v, dj_rule_##f##_dx);        \
         return DJ_P_(lin1_)(r.v, r.gb, b);                                    \
     }
-DJ_BINARY_RULES(DJ_DEF2_)
+#define DJ_DEF2_DIRECT_(f) DJ_DEF2_(f, DJ_DIRECT_)
+#define DJ_DEF2_MEMO_(f) DJ_DEF2_(f, dj_memo_rule2_)
+DJ_BINARY_RULES_CHEAP(DJ_DEF2_DIRECT_)
+DJ_BINARY_RULES_LIBM(DJ_DEF2_MEMO_)
 #undef DJ_DEF2_
+#undef DJ_DEF2_DIRECT_
+#undef DJ_DEF2_MEMO_
+#undef DJ_DIRECT_
 
 /* fma(a, b, c) = a b + c, rounded once. */
 static inline DJ_T_ DJ_P_(fma)(DJ_T_ a, DJ_T_ b, DJ_T_ c)
@@ -159,3 +211,5 @@ static inline DJ_T_ DJ_P_(fma)(DJ_T_ a, DJ_T_ b, DJ_T_ c)
 
 #undef DJ_L_
 #undef DJ_VEC_
+#undef DJ_NB_
+#undef DJ_TMUL_

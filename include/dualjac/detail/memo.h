@@ -1,0 +1,112 @@
+/* dualjac/detail/memo.h - remembering libm results across forward passes.
+ * Not a public header.
+ *
+ * A forward Jacobian of n columns with W-lane chunks evaluates f in
+ * ceil(n/W) passes, and every pass recomputes the same primal values: the
+ * same libm calls on the same arguments. During such a Jacobian the driver
+ * (src/jacobian.c) records, in the first pass, each libm rule's arguments,
+ * value and partials (dj_memo_record_), and replays them in the later
+ * passes: a rule whose recorded operation and arguments match bit for bit
+ * takes the recorded results instead of calling libm. Anything else (a
+ * different control path, a NaN argument, a full buffer) is recomputed, so
+ * replay never changes a result, only its cost. The state is thread-local,
+ * so threads do not share it, and it is off outside the drivers: then each
+ * libm rule costs one extra thread-local load and branch. */
+#ifndef DUALJAC_DETAIL_MEMO_H
+#define DUALJAC_DETAIL_MEMO_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+#include "../rules.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+enum { DJ_MEMO_OFF_ = 0, DJ_MEMO_RECORD_ = 1, DJ_MEMO_REPLAY_ = 2 };
+
+typedef struct dj_memo_entry_ {
+    double a, b, v, ga, gb;
+    int op;
+} dj_memo_entry_;
+
+typedef struct dj_memo_ {
+    int mode;
+    size_t pos;               /* next entry to replay */
+    size_t len;               /* entries recorded */
+    size_t cap;
+    dj_memo_entry_ *buf;
+} dj_memo_;
+
+#ifdef __cplusplus
+extern thread_local dj_memo_ dj_memo_state_;
+#else
+extern _Thread_local dj_memo_ dj_memo_state_;
+#endif
+
+/* Append an entry (out of line; grows the buffer, or stops recording when
+ * it cannot). */
+void dj_memo_record_(int op, double a, double b, double v, double ga, double gb);
+
+static inline int dj_memo_same_(double x, double y)
+{
+    uint64_t u, w;
+    memcpy(&u, &x, sizeof u);
+    memcpy(&w, &y, sizeof w);
+    return u == w;
+}
+
+/* The next replayable entry for (op, a, b), or NULL. */
+static inline const dj_memo_entry_ *dj_memo_next_(dj_memo_ *m, int op, double a, double b)
+{
+    if (m->pos >= m->len)
+        return NULL;
+    const dj_memo_entry_ *e = &m->buf[m->pos++];
+    if (e->op == op && dj_memo_same_(e->a, a) && dj_memo_same_(e->b, b))
+        return e;
+    return NULL;
+}
+
+static inline dj_rule1 dj_memo_rule1_(int op, double x, dj_rule1 (*rule)(double))
+{
+    dj_memo_ *m = &dj_memo_state_;
+    if (m->mode == DJ_MEMO_OFF_)
+        return rule(x);
+    if (m->mode == DJ_MEMO_REPLAY_) {
+        const dj_memo_entry_ *e = dj_memo_next_(m, op, x, 0.0);
+        if (e != NULL) {
+            dj_rule1 r = { e->v, e->ga };
+            return r;
+        }
+        return rule(x);
+    }
+    dj_rule1 r = rule(x);
+    dj_memo_record_(op, x, 0.0, r.v, r.g, 0.0);
+    return r;
+}
+
+static inline dj_rule2 dj_memo_rule2_(int op, double a, double b,
+                                      dj_rule2 (*rule)(double, double))
+{
+    dj_memo_ *m = &dj_memo_state_;
+    if (m->mode == DJ_MEMO_OFF_)
+        return rule(a, b);
+    if (m->mode == DJ_MEMO_REPLAY_) {
+        const dj_memo_entry_ *e = dj_memo_next_(m, op, a, b);
+        if (e != NULL) {
+            dj_rule2 r = { e->v, e->ga, e->gb };
+            return r;
+        }
+        return rule(a, b);
+    }
+    dj_rule2 r = rule(a, b);
+    dj_memo_record_(op, a, b, r.v, r.ga, r.gb);
+    return r;
+}
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif
