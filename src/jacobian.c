@@ -55,11 +55,21 @@ int dj_chunk_plan_make(const dj_function *F, size_t p, const dj_fwd_opts *opts,
         plan->passes = (p - 1) / (size_t)chunk + 1;
         return DJ_OK;
     }
-    /* the widest chunk form allowed; dj_dual only when there is none */
-    int wmax = 0;
-    for (int i = 1; i < DJ_NWIDTHS_; ++i)
-        if (form_given(F, dj_widths_[i]) && dj_widths_[i] <= max_chunk)
-            wmax = dj_widths_[i];
+    /* the widest chunk form within both caps; else the narrowest within the
+       hard cap (the hint is advice); dj_dual only when there is none */
+    int hint = F->chunk_hint > 0 ? F->chunk_hint : DJ_CHUNK_HINT;
+    int wmax = 0, wmin = 0;
+    for (int i = 1; i < DJ_NWIDTHS_; ++i) {
+        int w = dj_widths_[i];
+        if (!form_given(F, w) || w > max_chunk)
+            continue;
+        if (wmin == 0)
+            wmin = w;
+        if (w <= hint)
+            wmax = w;
+    }
+    if (wmax == 0)
+        wmax = wmin;
     if (wmax == 0) {
         if (!form_given(F, 1))
             return DJ_ENOFORM;

@@ -156,6 +156,7 @@ static void test_plan(void)
 {
     tfun_params p = { 4, 0, 0, 0 };
     dj_function F = tfun_function(&p);
+    F.chunk_hint = 64;              /* the pure heuristic: every width allowed */
     dj_chunk_plan pl;
     struct { size_t p; int maxc, w, last; size_t passes; } cases[] = {
         { 1, 0, 64, 8, 1 },     { 8, 0, 64, 8, 1 },     { 9, 0, 64, 16, 1 },
@@ -175,7 +176,8 @@ static void test_plan(void)
     CU_ASSERT_EQUAL(dj_chunk_plan_make(&F, 40, &o, &pl), DJ_OK);
     CU_ASSERT(pl.width == 16 && pl.last_width == 16 && pl.passes == 3);
     /* only some forms: the widest given, then the narrowest that fits */
-    dj_function G = { .n = 4, .m = 5, .user = &p, .f_c8 = tfun_c8, .f_c32 = tfun_c32 };
+    dj_function G = { .n = 4, .m = 5, .user = &p, .f_c8 = tfun_c8, .f_c32 = tfun_c32,
+                      .chunk_hint = 64 };
     CU_ASSERT_EQUAL(dj_chunk_plan_make(&G, 70, NULL, &pl), DJ_OK);
     CU_ASSERT(pl.width == 32 && pl.last_width == 8 && pl.passes == 3);
     CU_ASSERT_EQUAL(dj_chunk_plan_make(&G, 20, NULL, &pl), DJ_OK);
@@ -183,6 +185,21 @@ static void test_plan(void)
     dj_function D = { .n = 4, .m = 5, .user = &p, .f_dual = tfun_dual };
     CU_ASSERT_EQUAL(dj_chunk_plan_make(&D, 5, NULL, &pl), DJ_OK);
     CU_ASSERT(pl.width == 1 && pl.last_width == 1 && pl.passes == 5);
+    /* the hint caps the width; below every given form, the narrowest */
+    F.chunk_hint = 16;
+    CU_ASSERT_EQUAL(dj_chunk_plan_make(&F, 40, NULL, &pl), DJ_OK);
+    CU_ASSERT(pl.width == 16 && pl.last_width == 8 && pl.passes == 3);
+    F.chunk_hint = 4;
+    CU_ASSERT_EQUAL(dj_chunk_plan_make(&F, 40, NULL, &pl), DJ_OK);
+    CU_ASSERT(pl.width == 8 && pl.last_width == 8 && pl.passes == 5);
+    dj_function H = { .n = 4, .m = 5, .user = &p, .f_c32 = tfun_c32, .chunk_hint = 16 };
+    CU_ASSERT_EQUAL(dj_chunk_plan_make(&H, 40, NULL, &pl), DJ_OK);
+    CU_ASSERT(pl.width == 32 && pl.passes == 2);
+    /* DJ_FORMS records the translation unit's hint; 0 means the library's */
+    CU_ASSERT_EQUAL(tfun_function(&p).chunk_hint, DJ_CHUNK_HINT);
+    F.chunk_hint = 0;
+    CU_ASSERT_EQUAL(dj_chunk_plan_make(&F, 200, NULL, &pl), DJ_OK);
+    CU_ASSERT_EQUAL(pl.width, DJ_CHUNK_HINT);
     /* errors */
     CU_ASSERT_EQUAL(dj_chunk_plan_make(NULL, 5, NULL, &pl), DJ_EARG);
     CU_ASSERT_EQUAL(dj_chunk_plan_make(&F, 5, NULL, NULL), DJ_EARG);

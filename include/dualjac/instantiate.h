@@ -46,7 +46,8 @@
 #define DJ_NAME_CAT_(a, b) DJ_NAME_CAT2_(a, b)
 #define DJ_FORMS(base)                                                        \
     .f = base##_real, .f_dual = base##_dual, .f_c8 = base##_c8,              \
-    .f_c16 = base##_c16, .f_c32 = base##_c32, .f_c64 = base##_c64
+    .f_c16 = base##_c16, .f_c32 = base##_c32, .f_c64 = base##_c64,          \
+    .chunk_hint = DJ_CHUNK_HINT
 #endif
 
 #define DJ_C(c) dj_const(DJ_T, (c))

@@ -43,6 +43,9 @@ typedef struct dj_function {
     dj_fn_c16 f_c16;
     dj_fn_c32 f_c32;
     dj_fn_c64 f_c64;
+    int chunk_hint;      /* widest chunk the forms run fastest at, or 0:
+                            DJ_FORMS sets DJ_CHUNK_HINT of the translation
+                            unit that compiled them (see chunk.h) */
 } dj_function;
 
 /* Options of the forward drivers; NULL means all defaults. */
@@ -62,13 +65,18 @@ typedef struct dj_chunk_plan {
 } dj_chunk_plan;
 
 /* dj_chunk_plan_make: the plan for p directions.
- * Heuristic (chunk == 0): fewest passes first, then fewest lanes computed.
- * With W the widest given form (at most max_chunk), passes = ceil(p / W);
- * all passes but the last are W wide, and the last uses the narrowest given
- * width that holds the p - (passes-1) W remaining directions. Each pass
- * costs about one primal evaluation plus work per lane, so this minimizes
- * both terms in that order. dj_dual (width 1) is used only when no chunk form
- * is given, or when chunk == 1.
+ * Heuristic (chunk == 0): fewest passes first, then fewest lanes computed,
+ * within the width the compiled forms handle well. W is the widest given
+ * chunk form not wider than max_chunk and F->chunk_hint (or, when F gives
+ * none that narrow, the narrowest given form within max_chunk);
+ * passes = ceil(p / W); all passes but the last are W wide, and the last
+ * uses the narrowest given width that holds the p - (passes-1) W remaining
+ * directions. Each pass costs about one primal evaluation plus work per
+ * lane, so this minimizes both terms in that order; the hint caps W where
+ * wider chunks stop fitting the SIMD registers (measured: chunk.h).
+ * chunk_hint == 0 means the DJ_CHUNK_HINT dualjac itself was compiled with.
+ * dj_dual (width 1) is used only when no chunk form is given, or when
+ * chunk == 1.
  * Errors: DJ_EARG (F or plan NULL, chunk not a width), DJ_EDIM (p == 0),
  * DJ_ENOFORM (no dual or chunk form, or the requested width not given). */
 int dj_chunk_plan_make(const dj_function *F, size_t p, const dj_fwd_opts *opts,
