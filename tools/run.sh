@@ -36,17 +36,22 @@ if [ -n "$missing" ]; then
 fi
 
 jobs=$(nproc 2>/dev/null || echo 2)
-cmake -S . -B build -DCMAKE_BUILD_TYPE=Release ${DJ_CMAKE_ARGS:-}
-cmake --build build -j "$jobs"
-
 case "$what" in
   bench)
-    # single-threaded BLAS unless asked otherwise; --quick unless options given
+    # the benchmark is built for this CPU (-march=native: DJ_NATIVE=ON) in
+    # build-native/; single-threaded BLAS unless asked otherwise; --quick
+    # unless options are given
+    cmake -S . -B build-native -DCMAKE_BUILD_TYPE=Release -DDJ_NATIVE=ON \
+          -DDJ_BUILD_TESTS=OFF ${DJ_CMAKE_ARGS:-}
+    cmake --build build-native -j "$jobs" --target dualjac-bench
     export OPENBLAS_NUM_THREADS=${OPENBLAS_NUM_THREADS:-1}
     if [ $# -eq 0 ]; then set -- --quick; fi
-    exec ./build/dualjac-bench "$@"
+    exec ./build-native/dualjac-bench "$@"
     ;;
   test)
+    # portable flags (no -march): the tests must pass on any x86-64
+    cmake -S . -B build -DCMAKE_BUILD_TYPE=Release ${DJ_CMAKE_ARGS:-}
+    cmake --build build -j "$jobs"
     exec ctest --test-dir build --output-on-failure
     ;;
 esac
