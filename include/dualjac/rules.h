@@ -103,11 +103,19 @@ static inline dj_rule1 dj_rule_cbrt(double x)
 }
 
 /* sin and cos of one argument: one sincos call where the C library has it
- * (glibc; the same values as sin and cos), else two calls. */
+ * (glibc exports it; <math.h> declares it only with _GNU_SOURCE, so it is
+ * declared here), else two calls. */
+#if defined(__GLIBC__) && !defined(DJ_NO_SINCOS)
+extern void sincos(double x, double *s, double *c);
+#define DJ_HAVE_SINCOS_ 1
+#else
+#define DJ_HAVE_SINCOS_ 0
+#endif
+
 static inline void dj_sincos_(double x, double *s, double *c)
 {
-#if defined(__GNUC__) && defined(__GLIBC__) && !defined(DJ_NO_SINCOS)
-    __builtin_sincos(x, s, c);
+#if DJ_HAVE_SINCOS_
+    sincos(x, s, c);
 #else
     *s = sin(x);
     *c = cos(x);
@@ -270,24 +278,40 @@ static inline dj_rule2 dj_rule_pow_dx(double a, double b)
     return r;
 }
 
+/* (a, b) / max(|a|, |b|), so that sums of squares neither overflow nor
+ * underflow; returns the scale, 0 at the origin or when not finite. */
+static inline double dj_unit_scale_(double a, double b, double *as, double *bs)
+{
+    double s = fmax(fabs(a), fabs(b));
+    if (!(s > 0.0) || !isfinite(s))
+        return 0.0;
+    *as = a / s;
+    *bs = b / s;
+    return s;
+}
+
 static inline dj_rule2 dj_rule_atan2(double y, double x)
 {
-    double h = hypot(y, x);
+    /* d/dy = x / (x^2 + y^2), d/dx = -y / (x^2 + y^2), computed scaled */
+    double ys = 0.0, xs = 0.0, s = dj_unit_scale_(y, x, &ys, &xs);
     dj_rule2 r = { atan2(y, x), 0.0, 0.0 };
-    if (h > 0.0 && isfinite(h)) {
-        r.ga = (x / h) / h;
-        r.gb = -(y / h) / h;
+    if (s > 0.0) {
+        double q = xs * xs + ys * ys;       /* in [1, 2] */
+        r.ga = (xs / q) / s;
+        r.gb = -(ys / q) / s;
     }
     return r;
 }
 
 static inline dj_rule2 dj_rule_hypot(double a, double b)
 {
-    double h = hypot(a, b);
-    dj_rule2 r = { h, 0.0, 0.0 };
-    if (h > 0.0 && isfinite(h)) {
-        r.ga = a / h;
-        r.gb = b / h;
+    /* d/da = a / h, d/db = b / h, computed scaled: right also when h overflows */
+    double as = 0.0, bs = 0.0, s = dj_unit_scale_(a, b, &as, &bs);
+    dj_rule2 r = { hypot(a, b), 0.0, 0.0 };
+    if (s > 0.0) {
+        double hs = sqrt(as * as + bs * bs);
+        r.ga = as / hs;
+        r.gb = bs / hs;
     }
     return r;
 }
