@@ -45,11 +45,27 @@ extern thread_local dj_memo_ dj_memo_state_;
 extern _Thread_local dj_memo_ dj_memo_state_;
 #endif
 
-/* Append an entry (out of line; grows the buffer, or stops recording when
- * it cannot). */
+/* Append an entry: in place while there is room, else out of line (grows
+ * the buffer, or stops recording when it cannot). */
 void dj_memo_record_(int op, double a, double b, double v, double ga, double gb);
 
-static inline int dj_memo_same_(double x, double y)
+DJ_INLINE_ void dj_memo_push_(dj_memo_ *m, int op, double a, double b,
+                                 double v, double ga, double gb)
+{
+    if (m->len < m->cap) {
+        dj_memo_entry_ *e = &m->buf[m->len++];
+        e->a = a;
+        e->b = b;
+        e->v = v;
+        e->ga = ga;
+        e->gb = gb;
+        e->op = op;
+    } else {
+        dj_memo_record_(op, a, b, v, ga, gb);
+    }
+}
+
+DJ_INLINE_ int dj_memo_same_(double x, double y)
 {
     uint64_t u, w;
     memcpy(&u, &x, sizeof u);
@@ -58,7 +74,7 @@ static inline int dj_memo_same_(double x, double y)
 }
 
 /* The next replayable entry for (op, a, b), or NULL. */
-static inline const dj_memo_entry_ *dj_memo_next_(dj_memo_ *m, int op, double a, double b)
+DJ_INLINE_ const dj_memo_entry_ *dj_memo_next_(dj_memo_ *m, int op, double a, double b)
 {
     if (m->pos >= m->len)
         return NULL;
@@ -68,7 +84,7 @@ static inline const dj_memo_entry_ *dj_memo_next_(dj_memo_ *m, int op, double a,
     return NULL;
 }
 
-static inline dj_rule1 dj_memo_rule1_(int op, double x, dj_rule1 (*rule)(double))
+DJ_INLINE_ dj_rule1 dj_memo_rule1_(int op, double x, dj_rule1 (*rule)(double))
 {
     dj_memo_ *m = &dj_memo_state_;
     if (m->mode == DJ_MEMO_OFF_)
@@ -82,11 +98,11 @@ static inline dj_rule1 dj_memo_rule1_(int op, double x, dj_rule1 (*rule)(double)
         return rule(x);
     }
     dj_rule1 r = rule(x);
-    dj_memo_record_(op, x, 0.0, r.v, r.g, 0.0);
+    dj_memo_push_(m, op, x, 0.0, r.v, r.g, 0.0);
     return r;
 }
 
-static inline dj_rule2 dj_memo_rule2_(int op, double a, double b,
+DJ_INLINE_ dj_rule2 dj_memo_rule2_(int op, double a, double b,
                                       dj_rule2 (*rule)(double, double))
 {
     dj_memo_ *m = &dj_memo_state_;
@@ -101,7 +117,7 @@ static inline dj_rule2 dj_memo_rule2_(int op, double a, double b,
         return rule(a, b);
     }
     dj_rule2 r = rule(a, b);
-    dj_memo_record_(op, a, b, r.v, r.ga, r.gb);
+    dj_memo_push_(m, op, a, b, r.v, r.ga, r.gb);
     return r;
 }
 

@@ -49,12 +49,12 @@ typedef struct DJ_T_ { double d[DJ_N_]; double v; } DJ_T_;
 #endif
 
 /* A constant: value c, every tangent lane 0. */
-static inline DJ_T_ DJ_P_(const)(double c)
+DJ_INLINE_ DJ_T_ DJ_P_(const)(double c)
 {
     DJ_T_ y;
     y.v = c;
 #if DJ_VEC_
-    for (int k = 0; k < DJ_NB_; ++k)
+    DJ_UNROLL_ for (int k = 0; k < DJ_NB_; ++k)
         y.blk_[k] = (dj_vblk_){ 0.0 };
 #else
     for (int k = 0; k < DJ_N_; ++k)
@@ -65,7 +65,7 @@ static inline DJ_T_ DJ_P_(const)(double c)
 
 /* An input seeded with the unit tangent in lane `lane` (0 <= lane < lanes);
  * any other lane index gives a constant. */
-static inline DJ_T_ DJ_P_(seed)(double v, int lane)
+DJ_INLINE_ DJ_T_ DJ_P_(seed)(double v, int lane)
 {
     DJ_T_ y;
     y.v = v;
@@ -75,16 +75,16 @@ static inline DJ_T_ DJ_P_(seed)(double v, int lane)
 }
 
 /* The value (primal part). */
-static inline double DJ_P_(value)(DJ_T_ x) { return x.v; }
+DJ_INLINE_ double DJ_P_(value)(DJ_T_ x) { return x.v; }
 
 /* y' = g x' (lanes where x' == 0 stay 0, see rules.h). */
-static inline DJ_T_ DJ_P_(lin1_)(double v, double g, DJ_T_ x)
+DJ_INLINE_ DJ_T_ DJ_P_(lin1_)(double v, double g, DJ_T_ x)
 {
     DJ_T_ y;
     y.v = v;
     if (isfinite(g)) {
 #if DJ_VEC_
-        for (int k = 0; k < DJ_NB_; ++k)
+        DJ_UNROLL_ for (int k = 0; k < DJ_NB_; ++k)
             y.blk_[k] = g * x.blk_[k];
 #else
         for (int k = 0; k < DJ_N_; ++k)
@@ -92,7 +92,7 @@ static inline DJ_T_ DJ_P_(lin1_)(double v, double g, DJ_T_ x)
 #endif
     } else {
 #if DJ_VEC_
-        for (int k = 0; k < DJ_NB_; ++k)
+        DJ_UNROLL_ for (int k = 0; k < DJ_NB_; ++k)
             y.blk_[k] = DJ_TMUL_(g, x.blk_[k]);
 #else
         for (int k = 0; k < DJ_N_; ++k)
@@ -103,13 +103,13 @@ static inline DJ_T_ DJ_P_(lin1_)(double v, double g, DJ_T_ x)
 }
 
 /* y' = ga a' + gb b' */
-static inline DJ_T_ DJ_P_(lin2_)(double v, double ga, DJ_T_ a, double gb, DJ_T_ b)
+DJ_INLINE_ DJ_T_ DJ_P_(lin2_)(double v, double ga, DJ_T_ a, double gb, DJ_T_ b)
 {
     DJ_T_ y;
     y.v = v;
     if (isfinite(ga) && isfinite(gb)) {
 #if DJ_VEC_
-        for (int k = 0; k < DJ_NB_; ++k)
+        DJ_UNROLL_ for (int k = 0; k < DJ_NB_; ++k)
             y.blk_[k] = ga * a.blk_[k] + gb * b.blk_[k];
 #else
         for (int k = 0; k < DJ_N_; ++k)
@@ -117,7 +117,7 @@ static inline DJ_T_ DJ_P_(lin2_)(double v, double ga, DJ_T_ a, double gb, DJ_T_ 
 #endif
     } else {
 #if DJ_VEC_
-        for (int k = 0; k < DJ_NB_; ++k)
+        DJ_UNROLL_ for (int k = 0; k < DJ_NB_; ++k)
             y.blk_[k] = DJ_TMUL_(ga, a.blk_[k]) + DJ_TMUL_(gb, b.blk_[k]);
 #else
         for (int k = 0; k < DJ_N_; ++k)
@@ -128,14 +128,14 @@ static inline DJ_T_ DJ_P_(lin2_)(double v, double ga, DJ_T_ a, double gb, DJ_T_ 
 }
 
 /* y' = ga a' + gb b' + gc c' */
-static inline DJ_T_ DJ_P_(lin3_)(double v, double ga, DJ_T_ a, double gb, DJ_T_ b,
+DJ_INLINE_ DJ_T_ DJ_P_(lin3_)(double v, double ga, DJ_T_ a, double gb, DJ_T_ b,
                                  double gc, DJ_T_ c)
 {
     DJ_T_ y;
     y.v = v;
     if (isfinite(ga) && isfinite(gb) && isfinite(gc)) {
 #if DJ_VEC_
-        for (int k = 0; k < DJ_NB_; ++k)
+        DJ_UNROLL_ for (int k = 0; k < DJ_NB_; ++k)
             y.blk_[k] = ga * a.blk_[k] + gb * b.blk_[k] + gc * c.blk_[k];
 #else
         for (int k = 0; k < DJ_N_; ++k)
@@ -143,7 +143,7 @@ static inline DJ_T_ DJ_P_(lin3_)(double v, double ga, DJ_T_ a, double gb, DJ_T_ 
 #endif
     } else {
 #if DJ_VEC_
-        for (int k = 0; k < DJ_NB_; ++k)
+        DJ_UNROLL_ for (int k = 0; k < DJ_NB_; ++k)
             y.blk_[k] = DJ_TMUL_(ga, a.blk_[k]) + DJ_TMUL_(gb, b.blk_[k])
                       + DJ_TMUL_(gc, c.blk_[k]);
 #else
@@ -158,13 +158,13 @@ static inline DJ_T_ DJ_P_(lin3_)(double v, double ga, DJ_T_ a, double gb, DJ_T_ 
 /* Unary functions: y = f(x), y' = f'(x) x'. The libm ones go through the
  * cross-pass memo (detail/memo.h). */
 #define DJ_DEF1_(f)                                                           \
-    static inline DJ_T_ DJ_P_(f)(DJ_T_ x)                                     \
+    DJ_INLINE_ DJ_T_ DJ_P_(f)(DJ_T_ x)                                     \
     {                                                                         \
         dj_rule1 r = dj_rule_##f(x.v);                                        \
         return DJ_P_(lin1_)(r.v, r.g, x);                                     \
     }
 #define DJ_DEF1_MEMO_(f)                                                      \
-    static inline DJ_T_ DJ_P_(f)(DJ_T_ x)                                     \
+    DJ_INLINE_ DJ_T_ DJ_P_(f)(DJ_T_ x)                                     \
     {                                                                         \
         dj_rule1 r = dj_memo_rule1_(DJ_RULE_##f, x.v, dj_rule_##f);           \
         return DJ_P_(lin1_)(r.v, r.g, x);                                     \
@@ -178,17 +178,17 @@ DJ_UNARY_RULES_LIBM(DJ_DEF1_MEMO_)
  * b, rule) computes the rule directly or through the memo. */
 #define DJ_DIRECT_(id, a, b, rule) rule(a, b)
 #define DJ_DEF2_(f, RULE)                                                     \
-    static inline DJ_T_ DJ_P_(f)(DJ_T_ a, DJ_T_ b)                            \
+    DJ_INLINE_ DJ_T_ DJ_P_(f)(DJ_T_ a, DJ_T_ b)                            \
     {                                                                         \
         dj_rule2 r = RULE(DJ_RULE_##f, a.v, b.v, dj_rule_##f);                \
         return DJ_P_(lin2_)(r.v, r.ga, a, r.gb, b);                           \
     }                                                                         \
-    static inline DJ_T_ DJ_P_(f##_xd)(DJ_T_ a, double b)                      \
+    DJ_INLINE_ DJ_T_ DJ_P_(f##_xd)(DJ_T_ a, double b)                      \
     {                                                                         \
         dj_rule2 r = RULE(DJ_RULE_##f##_xd, a.v, b, dj_rule_##f##_xd);        \
         return DJ_P_(lin1_)(r.v, r.ga, a);                                    \
     }                                                                         \
-    static inline DJ_T_ DJ_P_(f##_dx)(double a, DJ_T_ b)                      \
+    DJ_INLINE_ DJ_T_ DJ_P_(f##_dx)(double a, DJ_T_ b)                      \
     {                                                                         \
         dj_rule2 r = RULE(DJ_RULE_##f##_dx, a, b.v, dj_rule_##f##_dx);        \
         return DJ_P_(lin1_)(r.v, r.gb, b);                                    \
@@ -203,7 +203,7 @@ DJ_BINARY_RULES_LIBM(DJ_DEF2_MEMO_)
 #undef DJ_DIRECT_
 
 /* fma(a, b, c) = a b + c, rounded once. */
-static inline DJ_T_ DJ_P_(fma)(DJ_T_ a, DJ_T_ b, DJ_T_ c)
+DJ_INLINE_ DJ_T_ DJ_P_(fma)(DJ_T_ a, DJ_T_ b, DJ_T_ c)
 {
     dj_rule3 r = dj_rule_fma(a.v, b.v, c.v);
     return DJ_P_(lin3_)(r.v, r.ga, a, r.gb, b, r.gc, c);
