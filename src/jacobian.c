@@ -157,6 +157,12 @@ static int fwd_pass(int w, const pass_args *a)
     }
 }
 
+/* p rounded up to a multiple of 64 bytes. */
+static char *dj_align64_(char *p)
+{
+    return p + (64 - (uintptr_t)p % 64) % 64;
+}
+
 /* Bytes of one value of width w. */
 static size_t value_size(int w)
 {
@@ -179,10 +185,13 @@ static int fwd_run(const dj_function *F, const double *x, size_t p,
     if (rc != DJ_OK)
         return rc;
     size_t s = value_size(plan.width);
-    char *xb = dj_malloc_((F->n + F->m) * s);
-    if (xb == NULL)
+    /* both arrays start on a cache line: with malloc's 16-byte alignment
+       the Chebyquad Jacobian (n = 128) took 300 or 375 us from run to run */
+    char *mem = dj_malloc_((F->n + F->m) * s + 128);
+    if (mem == NULL)
         return DJ_ENOMEM;
-    char *yb = xb + F->n * s;
+    char *xb = dj_align64_(mem);
+    char *yb = dj_align64_(xb + F->n * s);
     /* with several passes, libm results of the first are replayed later */
     dj_memo_ saved;
     int memo = plan.passes > 1;
@@ -203,7 +212,7 @@ static int fwd_run(const dj_function *F, const double *x, size_t p,
     }
     if (memo)
         dj_memo_end_(&saved);
-    dj_free_(xb);
+    dj_free_(mem);
     return rc;
 }
 
