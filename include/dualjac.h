@@ -13,6 +13,7 @@
 #endif
 #include "dualjac/jacobian.h"
 #include "dualjac/check.h"
+#include "dualjac/mat.h"
 
 #define DJ_VERSION_MAJOR 0
 #define DJ_VERSION_MINOR 1

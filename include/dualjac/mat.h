@@ -1,0 +1,205 @@
+/* dualjac/mat.h - dense matrices with batched tangents, in a context.
+ *
+ * A dj_mat holds a rows-by-cols matrix of values, column-major with leading
+ * dimension rows, and, in forward mode, p tangent blocks stored
+ * tangent-major: block k is an ordinary column-major rows-by-cols matrix at
+ * tan + k*rows*cols, so all p blocks together are one rows-by-(cols*p)
+ * matrix that BLAS takes whole (A * [dB_1 .. dB_p] is one GEMM; a solve's
+ * p tangent right-hand sides go to one getrs). A matrix whose tangents are
+ * all zero (a constant: data, weights) has tan == NULL and costs nothing in
+ * the tangent rules.
+ *
+ * Every matrix lives in a dj_ctx: the context owns them (an arena, rewound
+ * by dj_ctx_reset, so a program run many times allocates nothing after the
+ * first run), knows the mode (primal, or forward with p tangents) and
+ * carries a sticky error. Every operation takes the context first and
+ * returns a new matrix, or NULL when it fails or when the context has
+ * already failed; the first failure is kept (dj_ctx_status, dj_ctx_error),
+ * so user code reads as straight-line math with one check at the end:
+ *
+ *     dj_mat *h = dj_mat_tanh(c, dj_mat_add(c, dj_mat_matmul(c, W1, 0, x, 0), b1));
+ *     dj_mat *y = dj_mat_matmul(c, W2, 0, h, 0);
+ *     if (dj_ctx_status(c) != DJ_OK) ... dj_ctx_error(c) names the op ...
+ *
+ * Forward rules are those of RULES.md (M. Giles, "An extended collection of
+ * matrix derivative results", 2008); elementwise operations use the scalar
+ * rules of rules.h, so a derivative is never written twice.
+ * Costs below count flops for the values and then for the p tangents.
+ * Matrices returned share nothing with the arguments unless the call says
+ * it returns a view. Operations never modify their arguments. */
+#ifndef DUALJAC_MAT_H
+#define DUALJAC_MAT_H
+
+#include <stddef.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef enum dj_mode {
+    DJ_MODE_PRIMAL = 0,   /* values only */
+    DJ_MODE_FORWARD = 1   /* values and p tangents */
+} dj_mode;
+
+typedef struct dj_mat {
+    size_t rows, cols;
+    double *val;          /* rows*cols values, column-major, ld = rows */
+    double *tan;          /* p blocks of rows*cols (forward mode), or NULL */
+} dj_mat;
+
+typedef struct dj_ctx dj_ctx;
+
+/* ---- the context ---------------------------------------------------------- */
+
+/* dj_ctx_new: a context in primal mode with an empty arena; NULL when out
+ * of memory. dj_ctx_free(NULL) is a no-op. */
+dj_ctx *dj_ctx_new(void);
+void dj_ctx_free(dj_ctx *c);
+
+/* dj_ctx_set_mode: switch mode (forward needs p >= 1; primal takes p = 0),
+ * then reset. Errors: DJ_EARG (NULL, unknown mode), DJ_EDIM (p). */
+int dj_ctx_set_mode(dj_ctx *c, dj_mode mode, size_t p);
+dj_mode dj_ctx_mode(const dj_ctx *c);
+size_t dj_ctx_tangents(const dj_ctx *c);     /* p; 0 in primal mode */
+
+/* dj_ctx_reset: forget every matrix made in c (pointers to them become
+ * invalid) and clear the error; the arena keeps its memory, coalesced into
+ * one block, so the next run of the same program does not allocate. */
+void dj_ctx_reset(dj_ctx *c);
+
+/* dj_ctx_set_limit: cap the arena at `bytes` (0 = no cap); an operation
+ * that would exceed it fails with DJ_ENOMEM. */
+int dj_ctx_set_limit(dj_ctx *c, size_t bytes);
+size_t dj_ctx_bytes_used(const dj_ctx *c);   /* since the last reset */
+size_t dj_ctx_bytes_reserved(const dj_ctx *c);
+
+/* The first error since the last reset: its status (DJ_OK if none), the
+ * name of the operation that failed ("dj_mat_solve") and a short message.
+ * Both strings are owned by the context (never NULL). */
+int dj_ctx_status(const dj_ctx *c);
+const char *dj_ctx_error_op(const dj_ctx *c);
+const char *dj_ctx_error(const dj_ctx *c);
+
+/* dj_ctx_fail: record a failure (for user code built on dj_mat; the first
+ * one wins). Returns status. */
+int dj_ctx_fail(dj_ctx *c, int status, const char *op, const char *msg);
+
+/* ---- creation and structure --------------------------------------------- */
+
+/* Constants (no tangent): zeros, identity (square), a scalar (1x1), a copy
+ * of caller data (column-major, leading dimension ld >= rows). */
+dj_mat *dj_mat_zeros(dj_ctx *c, size_t rows, size_t cols);
+dj_mat *dj_mat_identity(dj_ctx *c, size_t n);
+dj_mat *dj_mat_scalar(dj_ctx *c, double v);
+dj_mat *dj_mat_const(dj_ctx *c, size_t rows, size_t cols, const double *data, size_t ld);
+
+/* dj_mat_view: a constant that uses the caller's array (ld == rows) without
+ * copying; the caller keeps it alive and unchanged while c uses it. */
+dj_mat *dj_mat_view(dj_ctx *c, size_t rows, size_t cols, const double *data);
+
+/* dj_mat_var: a matrix with values and tangents from the caller: data as in
+ * dj_mat_const; tan = p blocks of rows*cols, block k at tan + k*ldt
+ * (ldt >= rows*cols), each column-major with leading dimension rows; tan may
+ * be NULL (a constant). In primal mode tan is ignored. */
+dj_mat *dj_mat_var(dj_ctx *c, size_t rows, size_t cols, const double *data,
+                   size_t ld, const double *tan, size_t ldt);
+
+/* Copies out: values into out (column-major, ld >= rows); tangent block k
+ * into out (zeros for a constant). Return DJ_OK or DJ_EARG/DJ_EDIM. */
+int dj_mat_get(const dj_mat *A, double *out, size_t ld);
+int dj_mat_get_tangent(const dj_ctx *c, const dj_mat *A, size_t k, double *out, size_t ld);
+
+dj_mat *dj_mat_copy(dj_ctx *c, const dj_mat *A);
+dj_mat *dj_mat_transpose(dj_ctx *c, const dj_mat *A);
+/* dj_mat_reshape: the same entries in vec order as rows-by-cols (a view
+ * sharing A's storage; rows*cols must equal A's). dj_mat_vec: as a column. */
+dj_mat *dj_mat_reshape(dj_ctx *c, const dj_mat *A, size_t rows, size_t cols);
+dj_mat *dj_mat_vec(dj_ctx *c, const dj_mat *A);
+/* dj_mat_block: the nr-by-nc sub-block at (r0, c0) (a copy). */
+dj_mat *dj_mat_block(dj_ctx *c, const dj_mat *A, size_t r0, size_t c0, size_t nr, size_t nc);
+/* [A B] (same rows) and [A; B] (same cols). */
+dj_mat *dj_mat_hcat(dj_ctx *c, const dj_mat *A, const dj_mat *B);
+dj_mat *dj_mat_vcat(dj_ctx *c, const dj_mat *A, const dj_mat *B);
+/* dj_mat_slice: entries start, start+step, ... (count of them) of vec(A),
+ * as a count-by-1 column. step may be negative (ptrdiff_t). */
+dj_mat *dj_mat_slice(dj_ctx *c, const dj_mat *A, size_t start, ptrdiff_t step, size_t count);
+/* dj_mat_gather: entries idx[0..count-1] of vec(A), as a column. */
+dj_mat *dj_mat_gather(dj_ctx *c, const dj_mat *A, const size_t *idx, size_t count);
+
+/* ---- linear operations ---------------------------------------------------- */
+
+/* Elementwise with broadcasting: shapes must agree in each dimension or be
+ * 1 there (a scalar, a row or a column is repeated). */
+dj_mat *dj_mat_add(dj_ctx *c, const dj_mat *A, const dj_mat *B);
+dj_mat *dj_mat_sub(dj_ctx *c, const dj_mat *A, const dj_mat *B);
+dj_mat *dj_mat_neg(dj_ctx *c, const dj_mat *A);
+dj_mat *dj_mat_scale(dj_ctx *c, const dj_mat *A, double s);            /* s A */
+dj_mat *dj_mat_axpy(dj_ctx *c, double a, const dj_mat *X, const dj_mat *Y); /* a X + Y, same shape */
+
+/* Reductions: sum of all entries (1x1), of each column (1-by-cols), of each
+ * row (rows-by-1), mean (1x1), trace (square, 1x1), <A, B> = sum A_ij B_ij
+ * (same shape, 1x1). */
+dj_mat *dj_mat_sum(dj_ctx *c, const dj_mat *A);
+dj_mat *dj_mat_sum_cols(dj_ctx *c, const dj_mat *A);
+dj_mat *dj_mat_sum_rows(dj_ctx *c, const dj_mat *A);
+dj_mat *dj_mat_mean(dj_ctx *c, const dj_mat *A);
+dj_mat *dj_mat_trace(dj_ctx *c, const dj_mat *A);
+dj_mat *dj_mat_dot(dj_ctx *c, const dj_mat *A, const dj_mat *B);
+
+/* dj_mat_matmul: C = op(A) op(B), op(X) = X or X^T (transX != 0).
+ * dC = op(dA) op(B) + op(A) op(dB). Cost: 2mnk, then for the tangents one
+ * GEMM op(A) [dB_1 .. dB_p] (p GEMMs when B is transposed) and p GEMMs for
+ * dA_k op(B). */
+dj_mat *dj_mat_matmul(dj_ctx *c, const dj_mat *A, int transA, const dj_mat *B, int transB);
+/* A x for a column x; x y^T for columns x, y. */
+dj_mat *dj_mat_matvec(dj_ctx *c, const dj_mat *A, const dj_mat *x);
+dj_mat *dj_mat_outer(dj_ctx *c, const dj_mat *x, const dj_mat *y);
+
+/* ---- elementwise functions ------------------------------------------------ */
+
+/* Y = f(A) entry by entry, dY = f'(A) o dA, with the rules of rules.h
+ * (zero tangents stay zero). */
+dj_mat *dj_mat_exp(dj_ctx *c, const dj_mat *A);
+dj_mat *dj_mat_exp2(dj_ctx *c, const dj_mat *A);
+dj_mat *dj_mat_expm1(dj_ctx *c, const dj_mat *A);
+dj_mat *dj_mat_log(dj_ctx *c, const dj_mat *A);
+dj_mat *dj_mat_log2(dj_ctx *c, const dj_mat *A);
+dj_mat *dj_mat_log10(dj_ctx *c, const dj_mat *A);
+dj_mat *dj_mat_log1p(dj_ctx *c, const dj_mat *A);
+dj_mat *dj_mat_sqrt(dj_ctx *c, const dj_mat *A);
+dj_mat *dj_mat_cbrt(dj_ctx *c, const dj_mat *A);
+dj_mat *dj_mat_sin(dj_ctx *c, const dj_mat *A);
+dj_mat *dj_mat_cos(dj_ctx *c, const dj_mat *A);
+dj_mat *dj_mat_tan(dj_ctx *c, const dj_mat *A);
+dj_mat *dj_mat_asin(dj_ctx *c, const dj_mat *A);
+dj_mat *dj_mat_acos(dj_ctx *c, const dj_mat *A);
+dj_mat *dj_mat_atan(dj_ctx *c, const dj_mat *A);
+dj_mat *dj_mat_sinh(dj_ctx *c, const dj_mat *A);
+dj_mat *dj_mat_cosh(dj_ctx *c, const dj_mat *A);
+dj_mat *dj_mat_tanh(dj_ctx *c, const dj_mat *A);
+dj_mat *dj_mat_asinh(dj_ctx *c, const dj_mat *A);
+dj_mat *dj_mat_acosh(dj_ctx *c, const dj_mat *A);
+dj_mat *dj_mat_atanh(dj_ctx *c, const dj_mat *A);
+dj_mat *dj_mat_erf(dj_ctx *c, const dj_mat *A);
+dj_mat *dj_mat_erfc(dj_ctx *c, const dj_mat *A);
+dj_mat *dj_mat_fabs(dj_ctx *c, const dj_mat *A);
+dj_mat *dj_mat_floor(dj_ctx *c, const dj_mat *A);
+dj_mat *dj_mat_ceil(dj_ctx *c, const dj_mat *A);
+dj_mat *dj_mat_round(dj_ctx *c, const dj_mat *A);
+dj_mat *dj_mat_trunc(dj_ctx *c, const dj_mat *A);
+
+/* Elementwise binary functions, with broadcasting as dj_mat_add:
+ * A o B, A / B, A^B, fmin, fmax, atan2, hypot. */
+dj_mat *dj_mat_emul(dj_ctx *c, const dj_mat *A, const dj_mat *B);
+dj_mat *dj_mat_ediv(dj_ctx *c, const dj_mat *A, const dj_mat *B);
+dj_mat *dj_mat_epow(dj_ctx *c, const dj_mat *A, const dj_mat *B);
+dj_mat *dj_mat_emin(dj_ctx *c, const dj_mat *A, const dj_mat *B);
+dj_mat *dj_mat_emax(dj_ctx *c, const dj_mat *A, const dj_mat *B);
+dj_mat *dj_mat_eatan2(dj_ctx *c, const dj_mat *A, const dj_mat *B);
+dj_mat *dj_mat_ehypot(dj_ctx *c, const dj_mat *A, const dj_mat *B);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

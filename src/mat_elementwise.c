@@ -1,0 +1,180 @@
+/* mat_elementwise.c - elementwise functions of matrices, with the scalar
+ * rules of rules.h (never a second copy of a derivative):
+ *     Y = f(A):     Y_i = f(A_i),     dY_i = f'(A_i) dA_i
+ *     Y = g(A, B):  Y_i = g(A_i, B_i), dY_i = g_a dA_i + g_b dB_i
+ * with broadcasting of scalars, rows and columns for the binary ones.
+ * The partials are computed once per entry and applied to every tangent
+ * block; a tangent entry that is exactly 0 contributes 0 even where a
+ * partial is infinite (the rule of rules.h). */
+#include <math.h>
+#include <string.h>
+#include "dualjac/generic.h"
+#include "mat_internal.h"
+
+/* y[i] += g[i] * x[i] over n entries, or = when first; the guarded product
+ * only when some partial is not finite. */
+static void apply_partial(double *y, const double *g, const double *x, size_t n,
+                          int finite, int first)
+{
+    if (finite) {
+        if (first)
+            for (size_t i = 0; i < n; ++i)
+                y[i] = g[i] * x[i];
+        else
+            for (size_t i = 0; i < n; ++i)
+                y[i] += g[i] * x[i];
+    } else {
+        if (first)
+            for (size_t i = 0; i < n; ++i)
+                y[i] = dj_tangent_mul(g[i], x[i]);
+        else
+            for (size_t i = 0; i < n; ++i)
+                y[i] += dj_tangent_mul(g[i], x[i]);
+    }
+}
+
+static int all_finite(const double *g, size_t n)
+{
+    int ok = 1;
+    for (size_t i = 0; i < n; ++i)
+        ok &= isfinite(g[i]) != 0;
+    return ok;
+}
+
+/* ---- unary ---------------------------------------------------------------- */
+
+#define DJ_MAT_UNARY_(f)                                                      \
+    dj_mat *dj_mat_##f(dj_ctx *c, const dj_mat *A)                            \
+    {                                                                         \
+        const char *op = "dj_mat_" #f;                                        \
+        if (!DJ_CHECK1_(c, op, A))                                            \
+            return NULL;                                                      \
+        dj_mat *Y = dj_mat_alloc_(c, A->rows, A->cols, A->tan != NULL, op);   \
+        if (Y == NULL)                                                        \
+            return NULL;                                                      \
+        size_t n = dj_numel_(A);                                              \
+        if (Y->tan == NULL) {                                                 \
+            for (size_t i = 0; i < n; ++i)                                    \
+                Y->val[i] = dj_real_##f(A->val[i]);  /* no derivative */       \
+            return Y;                                                         \
+        }                                                                     \
+        double *g = dj_ctx_alloc_(c, n * sizeof(double), op);                 \
+        if (g == NULL)                                                        \
+            return NULL;                                                      \
+        for (size_t i = 0; i < n; ++i) {                                      \
+            dj_rule1 r = dj_rule_##f(A->val[i]);                              \
+            Y->val[i] = r.v;                                                  \
+            g[i] = r.g;                                                       \
+        }                                                                     \
+        int fin = all_finite(g, n);                                           \
+        for (size_t k = 0; k < c->p; ++k)                                     \
+            apply_partial(Y->tan + k * n, g, A->tan + k * n, n, fin, 1);      \
+        return Y;                                                             \
+    }
+DJ_UNARY_RULES(DJ_MAT_UNARY_)
+#undef DJ_MAT_UNARY_
+
+/* ---- binary, with broadcasting --------------------------------------------- */
+
+/* The result shape of A and B, or 0 when they do not broadcast. */
+static int broadcast_shape(const dj_mat *A, const dj_mat *B, size_t *rows, size_t *cols)
+{
+    if (A->rows != B->rows && A->rows != 1 && B->rows != 1)
+        return 0;
+    if (A->cols != B->cols && A->cols != 1 && B->cols != 1)
+        return 0;
+    *rows = A->rows > B->rows ? A->rows : B->rows;
+    *cols = A->cols > B->cols ? A->cols : B->cols;
+    return 1;
+}
+
+/* src (sr-by-sc, broadcast) expanded to rows-by-cols into dst. */
+static void expand(double *dst, const double *src, size_t sr, size_t sc, size_t rows, size_t cols)
+{
+    if (sr == rows && sc == cols) {
+        memcpy(dst, src, rows * cols * sizeof(double));
+        return;
+    }
+    for (size_t j = 0; j < cols; ++j)
+        for (size_t i = 0; i < rows; ++i)
+            dst[i + j * rows] = src[(sr == 1 ? 0 : i) + (sc == 1 ? 0 : j) * sr];
+}
+
+/* The tangent of one argument of a binary op: Y->tan (+)= g o expand(dX). */
+static int binary_tangent(dj_ctx *c, dj_mat *Y, const dj_mat *X, const double *g,
+                          int first, const char *op)
+{
+    size_t n = dj_numel_(Y), nx = dj_numel_(X);
+    int fin = all_finite(g, n);
+    double *tmp = NULL;
+    if (nx != n) {
+        tmp = dj_ctx_alloc_(c, n * sizeof(double), op);
+        if (tmp == NULL)
+            return 0;
+    }
+    for (size_t k = 0; k < c->p; ++k) {
+        const double *dx = X->tan + k * nx;
+        if (tmp) {
+            expand(tmp, dx, X->rows, X->cols, Y->rows, Y->cols);
+            dx = tmp;
+        }
+        apply_partial(Y->tan + k * n, g, dx, n, fin, first);
+    }
+    return 1;
+}
+
+#define DJ_MAT_BINARY_(name, f)                                               \
+    dj_mat *dj_mat_##name(dj_ctx *c, const dj_mat *A, const dj_mat *B)        \
+    {                                                                         \
+        const char *op = "dj_mat_" #name;                                     \
+        if (!DJ_CHECK2_(c, op, A, B))                                         \
+            return NULL;                                                      \
+        size_t rows, cols;                                                    \
+        if (!broadcast_shape(A, B, &rows, &cols))                             \
+            return dj_fail_(c, DJ_EDIM, op, "shapes %zux%zu and %zux%zu do "  \
+                            "not broadcast", A->rows, A->cols, B->rows,       \
+                            B->cols);                                         \
+        dj_mat *Y = dj_mat_alloc_(c, rows, cols, dj_fwd_(c, A, B), op);       \
+        if (Y == NULL)                                                        \
+            return NULL;                                                      \
+        size_t n = rows * cols;                                               \
+        double *ga = NULL, *gb = NULL;                                        \
+        if (Y->tan) {                                                         \
+            ga = dj_ctx_alloc_(c, 2 * n * sizeof(double), op);                \
+            if (ga == NULL)                                                   \
+                return NULL;                                                  \
+            gb = ga + n;                                                      \
+        }                                                                     \
+        for (size_t j = 0; j < cols; ++j)                                     \
+            for (size_t i = 0; i < rows; ++i) {                               \
+                double a = A->val[(A->rows == 1 ? 0 : i)                      \
+                                  + (A->cols == 1 ? 0 : j) * A->rows];        \
+                double b = B->val[(B->rows == 1 ? 0 : i)                      \
+                                  + (B->cols == 1 ? 0 : j) * B->rows];        \
+                if (ga == NULL) {                                             \
+                    Y->val[i + j * rows] = dj_real_##f(a, b);                 \
+                    continue;                                                 \
+                }                                                             \
+                dj_rule2 r = dj_rule_##f(a, b);                               \
+                Y->val[i + j * rows] = r.v;                                   \
+                ga[i + j * rows] = r.ga;                                      \
+                gb[i + j * rows] = r.gb;                                      \
+            }                                                                 \
+        if (Y->tan == NULL)                                                   \
+            return Y;                                                         \
+        if (A->tan && !binary_tangent(c, Y, A, ga, 1, op))                    \
+            return NULL;                                                      \
+        if (B->tan && !binary_tangent(c, Y, B, gb, A->tan == NULL, op))       \
+            return NULL;                                                      \
+        return Y;                                                             \
+    }
+DJ_MAT_BINARY_(add, add)
+DJ_MAT_BINARY_(sub, sub)
+DJ_MAT_BINARY_(emul, mul)
+DJ_MAT_BINARY_(ediv, div)
+DJ_MAT_BINARY_(epow, pow)
+DJ_MAT_BINARY_(emin, fmin)
+DJ_MAT_BINARY_(emax, fmax)
+DJ_MAT_BINARY_(eatan2, atan2)
+DJ_MAT_BINARY_(ehypot, hypot)
+#undef DJ_MAT_BINARY_

@@ -1,0 +1,251 @@
+/* mat_linear.c - linear matrix operations: scaling, axpy, reductions, dot,
+ * matrix products. Each acts on the tangent blocks as on the values (for
+ * products, by the product rule). */
+#include <limits.h>
+#include <string.h>
+#include <cblas.h>
+#include "mat_internal.h"
+
+dj_mat *dj_mat_scale(dj_ctx *c, const dj_mat *A, double s)
+{
+    const char *op = "dj_mat_scale";
+    if (!DJ_CHECK1_(c, op, A))
+        return NULL;
+    dj_mat *B = dj_mat_alloc_(c, A->rows, A->cols, A->tan != NULL, op);
+    if (B == NULL)
+        return NULL;
+    size_t n = dj_numel_(A);
+    for (size_t i = 0; i < n; ++i)
+        B->val[i] = s * A->val[i];
+    if (B->tan)
+        for (size_t i = 0; i < n * c->p; ++i)
+            B->tan[i] = s * A->tan[i];
+    return B;
+}
+
+dj_mat *dj_mat_axpy(dj_ctx *c, double a, const dj_mat *X, const dj_mat *Y)
+{
+    const char *op = "dj_mat_axpy";
+    if (!DJ_CHECK2_(c, op, X, Y))
+        return NULL;
+    if (X->rows != Y->rows || X->cols != Y->cols)
+        return dj_fail_(c, DJ_EDIM, op, "shapes %zux%zu and %zux%zu differ",
+                        X->rows, X->cols, Y->rows, Y->cols);
+    dj_mat *Z = dj_mat_alloc_(c, X->rows, X->cols, dj_fwd_(c, X, Y), op);
+    if (Z == NULL)
+        return NULL;
+    size_t n = dj_numel_(X);
+    for (size_t i = 0; i < n; ++i)
+        Z->val[i] = a * X->val[i] + Y->val[i];
+    if (Z->tan) {
+        size_t nt = n * c->p;
+        if (Y->tan)
+            memcpy(Z->tan, Y->tan, nt * sizeof(double));
+        else
+            memset(Z->tan, 0, nt * sizeof(double));
+        if (X->tan)
+            for (size_t i = 0; i < nt; ++i)
+                Z->tan[i] += a * X->tan[i];
+    }
+    return Z;
+}
+
+/* ---- reductions ----------------------------------------------------------- */
+
+/* out[r] = sum over the entries of `src` (rows-by-cols) that map to output r
+ * under `how`: 0 all -> 1 output, 1 each column -> cols outputs, 2 each row
+ * -> rows outputs, 3 the diagonal -> 1 output. */
+static void reduce(double *out, const double *src, size_t rows, size_t cols, int how)
+{
+    switch (how) {
+    case 0: {
+        double s = 0;
+        for (size_t i = 0; i < rows * cols; ++i)
+            s += src[i];
+        out[0] = s;
+        break;
+    }
+    case 1:
+        for (size_t j = 0; j < cols; ++j) {
+            double s = 0;
+            for (size_t i = 0; i < rows; ++i)
+                s += src[i + j * rows];
+            out[j] = s;
+        }
+        break;
+    case 2:
+        for (size_t i = 0; i < rows; ++i)
+            out[i] = 0;
+        for (size_t j = 0; j < cols; ++j)
+            for (size_t i = 0; i < rows; ++i)
+                out[i] += src[i + j * rows];
+        break;
+    default: {
+        double s = 0;
+        for (size_t i = 0; i < rows; ++i)
+            s += src[i + i * rows];
+        out[0] = s;
+        break;
+    }
+    }
+}
+
+static dj_mat *reduction(dj_ctx *c, const dj_mat *A, int how, double scale, const char *op)
+{
+    if (!DJ_CHECK1_(c, op, A))
+        return NULL;
+    if (how == 3 && A->rows != A->cols)
+        return dj_fail_(c, DJ_EDIM, op, "%zux%zu is not square", A->rows, A->cols);
+    size_t r = how == 2 ? A->rows : 1, cc = how == 1 ? A->cols : 1;
+    dj_mat *B = dj_mat_alloc_(c, r, cc, A->tan != NULL, op);
+    if (B == NULL)
+        return NULL;
+    size_t n = dj_numel_(A), nb = r * cc;
+    reduce(B->val, A->val, A->rows, A->cols, how);
+    if (B->tan)
+        for (size_t k = 0; k < c->p; ++k)
+            reduce(B->tan + k * nb, A->tan + k * n, A->rows, A->cols, how);
+    if (scale != 1.0) {
+        for (size_t i = 0; i < nb; ++i)
+            B->val[i] *= scale;
+        if (B->tan)
+            for (size_t i = 0; i < nb * c->p; ++i)
+                B->tan[i] *= scale;
+    }
+    return B;
+}
+
+dj_mat *dj_mat_sum(dj_ctx *c, const dj_mat *A) { return reduction(c, A, 0, 1.0, "dj_mat_sum"); }
+dj_mat *dj_mat_sum_cols(dj_ctx *c, const dj_mat *A) { return reduction(c, A, 1, 1.0, "dj_mat_sum_cols"); }
+dj_mat *dj_mat_sum_rows(dj_ctx *c, const dj_mat *A) { return reduction(c, A, 2, 1.0, "dj_mat_sum_rows"); }
+dj_mat *dj_mat_trace(dj_ctx *c, const dj_mat *A) { return reduction(c, A, 3, 1.0, "dj_mat_trace"); }
+
+dj_mat *dj_mat_mean(dj_ctx *c, const dj_mat *A)
+{
+    if (!DJ_CHECK1_(c, "dj_mat_mean", A))
+        return NULL;
+    return reduction(c, A, 0, 1.0 / (double)dj_numel_(A), "dj_mat_mean");
+}
+
+/* <A, B> = sum A_ij B_ij; d<A, B> = <dA, B> + <A, dB>: one GEMV per side
+ * over all p blocks (the blocks are the columns of an n-by-p matrix). */
+dj_mat *dj_mat_dot(dj_ctx *c, const dj_mat *A, const dj_mat *B)
+{
+    const char *op = "dj_mat_dot";
+    if (!DJ_CHECK2_(c, op, A, B))
+        return NULL;
+    if (A->rows != B->rows || A->cols != B->cols)
+        return dj_fail_(c, DJ_EDIM, op, "shapes %zux%zu and %zux%zu differ",
+                        A->rows, A->cols, B->rows, B->cols);
+    dj_mat *D = dj_mat_alloc_(c, 1, 1, dj_fwd_(c, A, B), op);
+    if (D == NULL)
+        return NULL;
+    size_t n = dj_numel_(A);
+    double s = 0;
+    for (size_t i = 0; i < n; ++i)
+        s += A->val[i] * B->val[i];
+    D->val[0] = s;
+    if (D->tan) {
+        double beta = 0.0;
+        if (A->tan) {
+            cblas_dgemv(CblasColMajor, CblasTrans, (int)n, (int)c->p, 1.0, A->tan, (int)n,
+                        B->val, 1, 0.0, D->tan, 1);
+            beta = 1.0;
+        }
+        if (B->tan)
+            cblas_dgemv(CblasColMajor, CblasTrans, (int)n, (int)c->p, 1.0, B->tan, (int)n,
+                        A->val, 1, beta, D->tan, 1);
+    }
+    return D;
+}
+
+/* ---- products ------------------------------------------------------------- */
+
+/* BLAS takes int sizes: everything a product touches must fit. */
+static int fits_int(size_t a, size_t b)
+{
+    return a <= (size_t)INT_MAX && b <= (size_t)INT_MAX;
+}
+
+dj_mat *dj_mat_matmul(dj_ctx *c, const dj_mat *A, int transA, const dj_mat *B, int transB)
+{
+    const char *op = "dj_mat_matmul";
+    if (!DJ_CHECK2_(c, op, A, B))
+        return NULL;
+    size_t m = transA ? A->cols : A->rows, k = transA ? A->rows : A->cols;
+    size_t kb = transB ? B->cols : B->rows, n = transB ? B->rows : B->cols;
+    if (k != kb)
+        return dj_fail_(c, DJ_EDIM, op, "inner dimensions differ: %zux%zu%s times %zux%zu%s",
+                        A->rows, A->cols, transA ? "^T" : "", B->rows, B->cols,
+                        transB ? "^T" : "");
+    if (!fits_int(m, n) || !fits_int(k, n * (c->p ? c->p : 1)))
+        return dj_fail_(c, DJ_EDIM, op, "too large for BLAS int sizes");
+    dj_mat *C = dj_mat_alloc_(c, m, n, dj_fwd_(c, A, B), op);
+    if (C == NULL)
+        return NULL;
+    enum CBLAS_TRANSPOSE ta = transA ? CblasTrans : CblasNoTrans;
+    enum CBLAS_TRANSPOSE tb = transB ? CblasTrans : CblasNoTrans;
+    int M = (int)m, N = (int)n, K = (int)k, lda = (int)A->rows, ldb = (int)B->rows;
+    cblas_dgemm(CblasColMajor, ta, tb, M, N, K, 1.0, A->val, lda, B->val, ldb, 0.0, C->val, M);
+    if (C->tan == NULL)
+        return C;
+    size_t p = c->p, na = dj_numel_(A), nb = dj_numel_(B), nc = m * n;
+    double beta = 0.0;
+    if (B->tan) {
+        if (!transB) {
+            /* op(A) [dB_1 .. dB_p]: the blocks side by side are k-by-(n p) */
+            cblas_dgemm(CblasColMajor, ta, CblasNoTrans, M, (int)(n * p), K, 1.0, A->val, lda,
+                        B->tan, ldb, 0.0, C->tan, M);
+        } else {
+            for (size_t q = 0; q < p; ++q)
+                cblas_dgemm(CblasColMajor, ta, CblasTrans, M, N, K, 1.0, A->val, lda,
+                            B->tan + q * nb, ldb, 0.0, C->tan + q * nc, M);
+        }
+        beta = 1.0;
+    }
+    if (A->tan) {
+        if (n == 1 && !transA) {
+            /* op(B) is a column b: dA_q b = sum_j b_j dA_q(:, j), and column j
+               of every block, side by side, is an m-by-p matrix with leading
+               dimension m k: k GEMV-like sweeps over A's tangents, once each */
+            if (beta == 0.0)
+                memset(C->tan, 0, nc * p * sizeof(double));
+            for (size_t j = 0; j < k; ++j) {
+                double bj = B->val[j];      /* op(B) is k-by-1 either way */
+                if (bj == 0.0)
+                    continue;
+                for (size_t q = 0; q < p; ++q) {
+                    const double *src = A->tan + q * na + j * m;
+                    double *dst = C->tan + q * m;
+                    for (size_t i = 0; i < m; ++i)
+                        dst[i] += bj * src[i];
+                }
+            }
+        } else {
+            for (size_t q = 0; q < p; ++q)
+                cblas_dgemm(CblasColMajor, ta, tb, M, N, K, 1.0, A->tan + q * na, lda, B->val,
+                            ldb, beta, C->tan + q * nc, M);
+        }
+    }
+    return C;
+}
+
+dj_mat *dj_mat_matvec(dj_ctx *c, const dj_mat *A, const dj_mat *x)
+{
+    const char *op = "dj_mat_matvec";
+    if (!DJ_CHECK2_(c, op, A, x))
+        return NULL;
+    if (x->cols != 1)
+        return dj_fail_(c, DJ_EDIM, op, "x is %zux%zu, not a column", x->rows, x->cols);
+    return dj_mat_matmul(c, A, 0, x, 0);
+}
+
+dj_mat *dj_mat_outer(dj_ctx *c, const dj_mat *x, const dj_mat *y)
+{
+    const char *op = "dj_mat_outer";
+    if (!DJ_CHECK2_(c, op, x, y))
+        return NULL;
+    if (x->cols != 1 || y->cols != 1)
+        return dj_fail_(c, DJ_EDIM, op, "x and y must be columns");
+    return dj_mat_matmul(c, x, 0, y, 1);
+}
