@@ -14,6 +14,7 @@
 #include "dualjac/jacobian.h"
 #include "dualjac/check.h"
 #include "dualjac/mat.h"
+#include "dualjac/linalg.h"
 
 #define DJ_VERSION_MAJOR 0
 #define DJ_VERSION_MINOR 1

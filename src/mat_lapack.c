@@ -1,0 +1,3 @@
+/* mat_lapack.c - LU, triangular and Cholesky based operations (being written). */
+#include "dualjac/linalg.h"
+#include "mat_internal.h"
