@@ -7,6 +7,23 @@
 
 #define DJ_TEMPLATE "book.inc"
 #include <dualjac/instantiate.h>
+#include "book_mat.h"
+
+/* J^T ones from a 4-by-12 Jacobian, printed per input matrix. */
+static void print_grads(const char *how, const double *J)
+{
+    const char *names[3] = { "x1", "w1", "w2" };
+    double g[12];
+    for (int j = 0; j < 12; ++j) {
+        g[j] = 0;
+        for (int i = 0; i < 4; ++i)
+            g[j] += J[i + j * 4];
+    }
+    printf("%s, J^T * ones:\n", how);
+    for (int b = 0; b < 3; ++b)
+        printf("  %s grad: [%g %g; %g %g]\n", names[b], g[4 * b], g[4 * b + 2],
+               g[4 * b + 1], g[4 * b + 3]);
+}
 
 int main(void)
 {
@@ -36,15 +53,15 @@ int main(void)
         }
     }
     /* J^T ones: the gradient of sum(L), the backward pass seeded with ones */
-    double g[12];
-    for (int j = 0; j < 12; ++j) {
-        g[j] = 0;
-        for (int i = 0; i < 4; ++i)
-            g[j] += J[i + j * 4];
+    print_grads("forward mode, scalar code", J);
+
+    /* the same function as a matrix program (elementwise ops on 2x2) */
+    dj_function M = { .n = 12, .m = 4, .user = Y, .f_mat = book_mat };
+    rc = dj_jacfwd(&M, in, L, J, 4, NULL);
+    if (rc != DJ_OK) {
+        fprintf(stderr, "dj_jacfwd (matrix program): %s\n", dj_strerror(rc));
+        return 1;
     }
-    printf("forward mode, J^T * ones:\n");
-    for (int b = 0; b < 3; ++b)
-        printf("  %s grad: [%g %g; %g %g]\n", names[b], g[4 * b], g[4 * b + 2],
-               g[4 * b + 1], g[4 * b + 3]);
+    print_grads("forward mode, matrix program", J);
     return 0;
 }

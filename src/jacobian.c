@@ -6,6 +6,9 @@
 #include "dualjac/jacobian.h"
 #include "dualjac/status.h"
 #include "dualjac/detail/memo.h"
+#include <limits.h>
+#include <string.h>
+#include "mat_internal.h"
 #include "internal.h"
 
 /* The tangent widths a dj_function can give, narrowest first. */
@@ -43,6 +46,20 @@ int dj_chunk_plan_make(const dj_function *F, size_t p, const dj_fwd_opts *opts,
         return DJ_EARG;
     if (p == 0)
         return DJ_EDIM;
+    if (F->f_mat != NULL) {
+        size_t w = chunk > 0 ? (size_t)chunk
+                 : opts && opts->max_chunk > 0 ? (size_t)opts->max_chunk : DJ_MAT_CHUNK_DEFAULT;
+        if (chunk < 0)
+            return DJ_EARG;
+        if (w > p)
+            w = p;
+        if (w > INT_MAX)
+            w = INT_MAX;
+        plan->width = plan->last_width = (int)w;
+        plan->passes = (p - 1) / w + 1;
+        plan->last_width = (int)(p - (plan->passes - 1) * w);
+        return DJ_OK;
+    }
     if (chunk != 0) {
         int known = 0;
         for (int i = 0; i < DJ_NWIDTHS_; ++i)
@@ -175,11 +192,109 @@ static size_t value_size(int w)
     }
 }
 
+/* ---- matrix programs -------------------------------------------------------- */
+
+/* Run the matrix program once in c (already in the right mode): x as an
+ * n-by-1 matrix with the given tangent blocks (NULL: constant). On success
+ * *out is the result, with m entries. */
+static int mat_run(const dj_function *F, dj_ctx *c, const double *x, const double *tan,
+                   dj_mat **out)
+{
+    dj_mat *X = dj_mat_var(c, F->n, 1, x, F->n, tan, F->n);
+    dj_mat *Y = NULL;
+    if (X == NULL)
+        return dj_ctx_status(c);
+    int rc = F->f_mat(F->user, c, X, &Y);
+    if (rc != 0)
+        return rc;
+    if (dj_ctx_status(c) != DJ_OK)
+        return dj_ctx_status(c);
+    if (Y == NULL)
+        return DJ_ECALLBACK;
+    if (Y->rows * Y->cols != F->m)
+        return dj_ctx_fail(c, DJ_EDIM, "matrix program",
+                           "the result does not have m entries");
+    *out = Y;
+    return DJ_OK;
+}
+
+/* The forward passes of a matrix program: `cols` directions per pass as
+ * tangent blocks of x (from V, or unit vectors when V is NULL); each output
+ * block is a column of JV, copied whole. */
+static int mat_fwd_run(const dj_function *F, const double *x, size_t p, const double *V,
+                       size_t ldv, double *y, double *JV, size_t ldjv,
+                       const dj_fwd_opts *opts)
+{
+    dj_chunk_plan plan;
+    int rc = dj_chunk_plan_make(F, p, opts, &plan);
+    if (rc != DJ_OK)
+        return rc;
+    dj_ctx *c = opts && opts->ctx ? opts->ctx : dj_ctx_new();
+    if (c == NULL)
+        return DJ_ENOMEM;
+    size_t w = (size_t)plan.width, n = F->n, m = F->m;
+    double *seed = dj_malloc_(n * w * sizeof(double));
+    if (seed == NULL) {
+        rc = DJ_ENOMEM;
+        goto done;
+    }
+    for (size_t col0 = 0; col0 < p && rc == DJ_OK; col0 += w) {
+        size_t cols = p - col0 < w ? p - col0 : w;
+        rc = dj_ctx_set_mode(c, DJ_MODE_FORWARD, cols);
+        if (rc != DJ_OK)
+            break;
+        for (size_t k = 0; k < cols; ++k) {
+            double *s = seed + k * n;
+            if (V != NULL) {
+                memcpy(s, V + (col0 + k) * ldv, n * sizeof(double));
+            } else {
+                memset(s, 0, n * sizeof(double));
+                s[col0 + k] = 1.0;
+            }
+        }
+        dj_mat *Y = NULL;
+        rc = mat_run(F, c, x, seed, &Y);
+        if (rc != DJ_OK)
+            break;
+        if (y != NULL && col0 == 0)
+            memcpy(y, Y->val, m * sizeof(double));
+        for (size_t k = 0; k < cols; ++k) {
+            double *col = JV + (col0 + k) * ldjv;
+            if (Y->tan == NULL)
+                memset(col, 0, m * sizeof(double));
+            else
+                for (size_t i = 0; i < m; ++i)
+                    col[i] = Y->tan[i + k * m] + 0.0;     /* -0 -> +0 */
+        }
+    }
+done:
+    dj_free_(seed);
+    if (!(opts && opts->ctx))
+        dj_ctx_free(c);
+    return rc;
+}
+
+/* y = f(x) by the matrix program in primal mode. */
+static int mat_eval(const dj_function *F, const double *x, double *y)
+{
+    dj_ctx *c = dj_ctx_new();
+    if (c == NULL)
+        return DJ_ENOMEM;
+    dj_mat *Y = NULL;
+    int rc = mat_run(F, c, x, NULL, &Y);
+    if (rc == DJ_OK)
+        memcpy(y, Y->val, F->m * sizeof(double));
+    dj_ctx_free(c);
+    return rc;
+}
+
 /* Shared by dj_jvp_batch and dj_jacfwd (V == NULL: identity, p == n). */
 static int fwd_run(const dj_function *F, const double *x, size_t p,
                    const double *V, size_t ldv, double *y, double *JV,
                    size_t ldjv, const dj_fwd_opts *opts)
 {
+    if (F->f_mat != NULL)
+        return mat_fwd_run(F, x, p, V, ldv, y, JV, ldjv, opts);
     dj_chunk_plan plan;
     int rc = dj_chunk_plan_make(F, p, opts, &plan);
     if (rc != DJ_OK)
@@ -260,7 +375,9 @@ int dj_jvp(const dj_function *F, const double *x, const double *v,
     int rc = check_sizes(F);
     if (rc != DJ_OK)
         return rc;
-    dj_fwd_opts o = { narrowest_form(F), 0 };
+    if (F->f_mat != NULL)
+        return fwd_run(F, x, 1, v, F->n, y, jv, F->m, NULL);
+    dj_fwd_opts o = { narrowest_form(F), 0, NULL };
     if (o.chunk == 0)
         return DJ_ENOFORM;
     return fwd_run(F, x, 1, v, F->n, y, jv, F->m, &o);
@@ -275,6 +392,8 @@ int dj_eval(const dj_function *F, const double *x, double *y)
         return rc;
     if (F->f != NULL)
         return F->f(F->user, x, y);
+    if (F->f_mat != NULL)
+        return mat_eval(F, x, y);
     int w = narrowest_form(F);
     if (w == 0)
         return DJ_ENOFORM;

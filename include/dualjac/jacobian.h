@@ -19,6 +19,7 @@
 #include <stddef.h>
 #include "dual.h"
 #include "chunk.h"
+#include "mat.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -30,6 +31,15 @@ typedef int (*dj_fn_c8)(void *user, const dj_c8 *x, dj_c8 *y);
 typedef int (*dj_fn_c16)(void *user, const dj_c16 *x, dj_c16 *y);
 typedef int (*dj_fn_c32)(void *user, const dj_c32 *x, dj_c32 *y);
 typedef int (*dj_fn_c64)(void *user, const dj_c64 *x, dj_c64 *y);
+
+/* A matrix program: x is the input as an n-by-1 dj_mat (reshape or slice it
+ * into the matrices it stands for, in vec order); the program builds its
+ * result with the operations of mat.h/linalg.h in the context c and stores
+ * it in *y (any shape with m entries; vec order is the output order).
+ * Return 0; a non-zero return stops the driver (the value comes back), and
+ * so does a failed context (its status comes back). The same program runs
+ * in primal and forward mode unchanged. */
+typedef int (*dj_fn_mat)(void *user, dj_ctx *c, const dj_mat *x, dj_mat **y);
 
 /* A function f: R^n -> R^m and the forms it is given in. Any form may be
  * NULL; each driver says which forms it can use. */
@@ -43,6 +53,8 @@ typedef struct dj_function {
     dj_fn_c16 f_c16;
     dj_fn_c32 f_c32;
     dj_fn_c64 f_c64;
+    dj_fn_mat f_mat;     /* matrix program; when given, the derivative
+                            drivers use it rather than the scalar forms */
     int chunk_hint;      /* widest chunk the forms run fastest at, or 0:
                             DJ_FORMS sets DJ_CHUNK_HINT of the translation
                             unit that compiled them (see chunk.h) */
@@ -51,10 +63,18 @@ typedef struct dj_function {
 /* Options of the forward drivers; NULL means all defaults. */
 typedef struct dj_fwd_opts {
     int chunk;       /* tangent lanes per pass: 0 = choose (default), or one of
-                        1 (dj_dual), 8, 16, 32, 64 (that form must be given) */
+                        1 (dj_dual), 8, 16, 32, 64 (that form must be given);
+                        for a matrix program any p >= 1 */
     int max_chunk;   /* with chunk == 0: widest width the choice may use;
                         0 = no limit */
+    dj_ctx *ctx;     /* matrix programs: the context to run in (kept and
+                        reused: no allocation after the first call); NULL:
+                        one is made for the call */
 } dj_fwd_opts;
+
+/* Matrix programs: directions per pass when not chosen (the tangents of
+ * every intermediate matrix take p times its size). */
+#define DJ_MAT_CHUNK_DEFAULT 256
 
 /* How a forward driver covers p directions: `passes` evaluations, each
  * `width` lanes wide except the last, `last_width` lanes wide. */
@@ -76,14 +96,17 @@ typedef struct dj_chunk_plan {
  * wider chunks stop fitting the SIMD registers (measured: chunk.h).
  * chunk_hint == 0 means the DJ_CHUNK_HINT dualjac itself was compiled with.
  * dj_dual (width 1) is used only when no chunk form is given, or when
- * chunk == 1.
+ * chunk == 1. With a matrix program (f_mat) one pass carries
+ * p = min(p, chunk or max_chunk or DJ_MAT_CHUNK_DEFAULT) directions as
+ * tangent blocks, so most Jacobians take a single pass.
  * Errors: DJ_EARG (F or plan NULL, chunk not a width), DJ_EDIM (p == 0),
  * DJ_ENOFORM (no dual or chunk form, or the requested width not given). */
 int dj_chunk_plan_make(const dj_function *F, size_t p, const dj_fwd_opts *opts,
                        dj_chunk_plan *plan);
 
 /* dj_eval: y = f(x).  x[n], y[m].
- * Uses f; without it, the narrowest tangent form with zero tangents.
+ * Uses f; without it, the matrix program in primal mode, else the narrowest
+ * tangent form with zero tangents.
  * Cost: one evaluation. */
 int dj_eval(const dj_function *F, const double *x, double *y);
 
