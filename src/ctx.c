@@ -203,7 +203,8 @@ dj_mat *dj_mat_alloc_(dj_ctx *c, size_t rows, size_t cols, int with_tan, const c
         return dj_fail_(c, DJ_EDIM, op, "%zux%zu matrix is too large", rows, cols);
     size_t n = rows * cols;
     int tan = with_tan && c->mode == DJ_MODE_FORWARD;
-    if (tan && (dj_mul_overflows_(n, c->p) || dj_mul_overflows_(n * c->p, sizeof(double))))
+    if (tan && (c->p == SIZE_MAX || dj_mul_overflows_(n, c->p + 1)
+                || dj_mul_overflows_(n * (c->p + 1), sizeof(double))))
         return dj_fail_(c, DJ_EDIM, op, "%zux%zu matrix with %zu tangents is too large",
                         rows, cols, c->p);
     dj_mat *A = dj_ctx_alloc_(c, sizeof *A, op);
@@ -212,13 +213,15 @@ dj_mat *dj_mat_alloc_(dj_ctx *c, size_t rows, size_t cols, int with_tan, const c
     A->rows = rows;
     A->cols = cols;
     A->tan = NULL;
-    A->val = dj_ctx_alloc_(c, n * sizeof(double), op);
+    A->seeded = 0;
+    A->seed_off = 0;
+    /* values and tangent blocks in one piece: [val | tan_1 .. tan_p] is then
+       one rows-by-cols(1+p) matrix, so a product with a constant left factor
+       is a single GEMM for values and tangents together */
+    A->val = dj_ctx_alloc_(c, n * (tan ? 1 + c->p : 1) * sizeof(double), op);
     if (A->val == NULL)
         return NULL;
-    if (tan) {
-        A->tan = dj_ctx_alloc_(c, n * c->p * sizeof(double), op);
-        if (A->tan == NULL)
-            return NULL;
-    }
+    if (tan)
+        A->tan = A->val + n;
     return A;
 }

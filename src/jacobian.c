@@ -198,12 +198,16 @@ static size_t value_size(int w)
  * n-by-1 matrix with the given tangent blocks (NULL: constant). On success
  * *out is the result, with m entries. */
 static int mat_run(const dj_function *F, dj_ctx *c, const double *x, const double *tan,
-                   dj_mat **out)
+                   ptrdiff_t seed_off, int seeded, dj_mat **out)
 {
     dj_mat *X = dj_mat_var(c, F->n, 1, x, F->n, tan, F->n);
     dj_mat *Y = NULL;
     if (X == NULL)
         return dj_ctx_status(c);
+    if (seeded && X->tan) {          /* unit directions: operations may use it */
+        X->seeded = 1;
+        X->seed_off = seed_off;
+    }
     int rc = F->f_mat(F->user, c, X, &Y);
     if (rc != 0)
         return rc;
@@ -253,7 +257,7 @@ static int mat_fwd_run(const dj_function *F, const double *x, size_t p, const do
             }
         }
         dj_mat *Y = NULL;
-        rc = mat_run(F, c, x, seed, &Y);
+        rc = mat_run(F, c, x, seed, (ptrdiff_t)col0, V == NULL, &Y);
         if (rc != DJ_OK)
             break;
         if (y != NULL && col0 == 0)
@@ -281,7 +285,7 @@ static int mat_eval(const dj_function *F, const double *x, double *y)
     if (c == NULL)
         return DJ_ENOMEM;
     dj_mat *Y = NULL;
-    int rc = mat_run(F, c, x, NULL, &Y);
+    int rc = mat_run(F, c, x, NULL, 0, 0, &Y);
     if (rc == DJ_OK)
         memcpy(y, Y->val, F->m * sizeof(double));
     dj_ctx_free(c);

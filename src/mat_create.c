@@ -69,6 +69,8 @@ dj_mat *dj_mat_view(dj_ctx *c, size_t rows, size_t cols, const double *data)
     A->cols = cols;
     A->val = (double *)data;      /* never written: operations do not modify arguments */
     A->tan = NULL;
+    A->seeded = 0;
+    A->seed_off = 0;
     return A;
 }
 
@@ -136,8 +138,11 @@ dj_mat *dj_mat_copy(dj_ctx *c, const dj_mat *A)
         return NULL;
     size_t n = dj_numel_(A);
     memcpy(B->val, A->val, n * sizeof(double));
-    if (B->tan)
+    if (B->tan) {
         memcpy(B->tan, A->tan, n * c->p * sizeof(double));
+        B->seeded = A->seeded;
+        B->seed_off = A->seed_off;
+    }
     return B;
 }
 
@@ -285,6 +290,7 @@ static dj_mat *gather(dj_ctx *c, const dj_mat *A, size_t count, const size_t *id
 
 dj_mat *dj_mat_slice(dj_ctx *c, const dj_mat *A, size_t start, ptrdiff_t step, size_t count)
 {
+    dj_mat *B = NULL;
     const char *op = "dj_mat_slice";
     if (!DJ_CHECK1_(c, op, A))
         return NULL;
@@ -297,7 +303,12 @@ dj_mat *dj_mat_slice(dj_ctx *c, const dj_mat *A, size_t start, ptrdiff_t step, s
         if (last < 0 || last >= (double)n)
             return dj_fail_(c, DJ_EDIM, op, "slice runs outside %zu entries", n);
     }
-    return gather(c, A, count, NULL, start, step, op);
+    B = gather(c, A, count, NULL, start, step, op);
+    if (B && B->tan && A->seeded && (step == 1 || count == 1)) {
+        B->seeded = 1;                        /* block k: 1 at k + off - start */
+        B->seed_off = A->seed_off - (ptrdiff_t)start;
+    }
+    return B;
 }
 
 dj_mat *dj_mat_gather(dj_ctx *c, const dj_mat *A, const size_t *idx, size_t count)

@@ -186,12 +186,39 @@ dj_mat *dj_mat_matmul(dj_ctx *c, const dj_mat *A, int transA, const dj_mat *B, i
     enum CBLAS_TRANSPOSE ta = transA ? CblasTrans : CblasNoTrans;
     enum CBLAS_TRANSPOSE tb = transB ? CblasTrans : CblasNoTrans;
     int M = (int)m, N = (int)n, K = (int)k, lda = (int)A->rows, ldb = (int)B->rows;
-    cblas_dgemm(CblasColMajor, ta, tb, M, N, K, 1.0, A->val, lda, B->val, ldb, 0.0, C->val, M);
-    if (C->tan == NULL)
-        return C;
     size_t p = c->p, na = dj_numel_(A), nb = dj_numel_(B), nc = m * n;
     double beta = 0.0;
-    if (B->tan) {
+    if (C->tan && B->tan && !B->seeded && !transB && B->tan == B->val + nb
+        && C->tan == C->val + nc) {
+        /* values and tangents side by side: op(A) [B | dB_1 .. dB_p] in one
+           GEMM (one pass over A, which is often a large constant) */
+        cblas_dgemm(CblasColMajor, ta, CblasNoTrans, M, (int)(n * (1 + p)), K, 1.0, A->val,
+                    lda, B->val, ldb, 0.0, C->val, M);
+        beta = 1.0;
+    } else {
+        cblas_dgemm(CblasColMajor, ta, tb, M, N, K, 1.0, A->val, lda, B->val, ldb, 0.0,
+                    C->val, M);
+    }
+    if (C->tan == NULL)
+        return C;
+    if (B->tan && B->seeded && !transB) {
+        /* seeded B: dB_k = E_k (1 at (i, j)), so op(A) E_k is column i of
+           op(A) placed in column j: copies instead of a GEMM */
+        memset(C->tan, 0, nc * p * sizeof(double));
+        for (size_t q = 0; q < p; ++q) {
+            ptrdiff_t u = (ptrdiff_t)q + B->seed_off;
+            if (u < 0 || (size_t)u >= nb)
+                continue;
+            size_t i = (size_t)u % B->rows, j = (size_t)u / B->rows;
+            double *dst = C->tan + q * nc + j * m;
+            if (!transA)
+                memcpy(dst, A->val + i * A->rows, m * sizeof(double));
+            else
+                for (size_t r = 0; r < m; ++r)
+                    dst[r] = A->val[i + r * A->rows];
+        }
+        beta = 1.0;
+    } else if (B->tan && beta == 0.0) {
         if (!transB) {
             /* op(A) [dB_1 .. dB_p]: the blocks side by side are k-by-(n p) */
             cblas_dgemm(CblasColMajor, ta, CblasNoTrans, M, (int)(n * p), K, 1.0, A->val, lda,
@@ -203,7 +230,20 @@ dj_mat *dj_mat_matmul(dj_ctx *c, const dj_mat *A, int transA, const dj_mat *B, i
         }
         beta = 1.0;
     }
-    if (A->tan) {
+    if (A->tan && A->seeded && !transA) {
+        /* seeded A: E_k op(B) is row j of op(B) placed in row i */
+        if (beta == 0.0)
+            memset(C->tan, 0, nc * p * sizeof(double));
+        for (size_t q = 0; q < p; ++q) {
+            ptrdiff_t u = (ptrdiff_t)q + A->seed_off;
+            if (u < 0 || (size_t)u >= na)
+                continue;
+            size_t i = (size_t)u % A->rows, j = (size_t)u / A->rows;
+            double *dst = C->tan + q * nc + i;
+            for (size_t col = 0; col < n; ++col)
+                dst[col * m] += transB ? B->val[col + j * B->rows] : B->val[j + col * B->rows];
+        }
+    } else if (A->tan) {
         if (n == 1 && !transA) {
             /* op(B) is a column b: dA_q b = sum_j b_j dA_q(:, j), and column j
                of every block, side by side, is an m-by-p matrix with leading

@@ -45,6 +45,15 @@ typedef struct dj_mat {
     size_t rows, cols;
     double *val;          /* rows*cols values, column-major, ld = rows */
     double *tan;          /* p blocks of rows*cols (forward mode), or NULL */
+    /* Set by the Jacobian drivers on their seeded input (and kept by views
+     * of it): tangent block k is the unit matrix with its 1 at vec index
+     * seed_off + k (a zero block when that is outside the matrix). tan
+     * holds exactly that, so every operation stays correct without looking;
+     * operations that do look skip work (A * X with X seeded copies columns
+     * of A instead of a GEMM; inv, det and logdet take rank-one
+     * shortcuts). Never set it by hand. */
+    int seeded;
+    ptrdiff_t seed_off;
 } dj_mat;
 
 typedef struct dj_ctx dj_ctx;
