@@ -14,48 +14,11 @@
 #include <time.h>
 #include "dualjac.h"
 #include "mgh.h"
-
-#ifndef DJ_BENCH_FLAGS
-#define DJ_BENCH_FLAGS "unknown"
-#endif
-#ifndef DJ_BENCH_COMPILER
-#define DJ_BENCH_COMPILER "unknown"
-#endif
-
-typedef struct opts {
-    int quick;
-    int samples;
-    double min_sample;        /* seconds per sample */
-    const char *problems[32];
-    int nproblems;
-    size_t sizes[32];
-    int nsizes;
-    int chunk;                /* forced chunk width, 0 = automatic */
-    const char *csv;
-    const char *what;         /* comma-separated rows to time; NULL = all */
-} opts;
-
-typedef struct stat3 { double med, min, max; } stat3;
-
-static double now(void)
-{
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
-
-/* What is timed: one call of `run` on `ctx`. */
-typedef int (*bench_fn)(void *ctx);
+#include "bench.h"
 
 /* Median/min/max seconds per call over o->samples samples; each sample
  * repeats the call enough times to last o->min_sample seconds. */
-static int time_it(const opts *o, bench_fn run, void *ctx, stat3 *st)
+int time_it(const opts *o, bench_fn run, void *ctx, stat3 *st)
 {
     int rc = run(ctx);                      /* warm-up, and reps calibration */
     if (rc != 0)
@@ -84,6 +47,14 @@ static int time_it(const opts *o, bench_fn run, void *ctx, stat3 *st)
     st->max = s[ns - 1];
     return 0;
 }
+
+
+#ifndef DJ_BENCH_FLAGS
+#define DJ_BENCH_FLAGS "unknown"
+#endif
+#ifndef DJ_BENCH_COMPILER
+#define DJ_BENCH_COMPILER "unknown"
+#endif
 
 typedef struct mgh_ctx {
     mgh_problem *p;
@@ -129,6 +100,7 @@ static void usage(FILE *f)
         "  --n N              a size (repeatable); default 16 32 64 128 (quick: 32 128)\n"
         "  --chunk W          force the chunk width (1, 8, 16, 32, 64)\n"
         "  --what LIST        rows to time, e.g. primal,jacfwd (default: all)\n"
+        "  --only mgh|matrix  run one section (default: both)\n"
         "  --samples K        timed samples per measurement (default 9, quick 5)\n"
         "  --csv FILE         also write the rows as CSV\n"
         "  --list             list the problems\n"
@@ -140,6 +112,7 @@ static int parse(int argc, char **argv, opts *o)
     memset(o, 0, sizeof *o);
     o->samples = 9;
     o->min_sample = 0.02;
+    o->sections = 3;
     for (int i = 1; i < argc; ++i) {
         const char *a = argv[i];
         const char *val = i + 1 < argc ? argv[i + 1] : NULL;
@@ -163,6 +136,13 @@ static int parse(int argc, char **argv, opts *o)
             ++i;
         } else if (!strcmp(a, "--samples") && val) {
             o->samples = atoi(val) > 0 ? atoi(val) : 1;
+            ++i;
+        } else if (!strcmp(a, "--only") && val) {
+            o->sections = !strcmp(val, "mgh") ? 1 : !strcmp(val, "matrix") ? 2 : 0;
+            if (o->sections == 0) {
+                fprintf(stderr, "dualjac-bench: --only takes mgh or matrix\n");
+                return 2;
+            }
             ++i;
         } else if (!strcmp(a, "--what") && val) {
             o->what = val;
@@ -215,10 +195,11 @@ int main(int argc, char **argv)
     printf("compiler: %s\nflags: %s\n", DJ_BENCH_COMPILER, DJ_BENCH_FLAGS);
     printf("timing: median of %d samples of >= %.0f ms each; R = T / T_primal\n\n",
            o.samples, o.min_sample * 1e3);
-    printf("%-13s %5s %5s  %-8s %12s %12s %12s %9s  %s\n", "problem", "n", "m",
+    if (o.sections & 1)
+        printf("%-13s %5s %5s  %-8s %12s %12s %12s %9s  %s\n", "problem", "n", "m",
            "what", "median", "min", "max", "R", "note");
     int failures = 0;
-    for (int pi = 0; pi < o.nproblems; ++pi) {
+    for (int pi = 0; pi < o.nproblems && (o.sections & 1); ++pi) {
         for (int si = 0; si < o.nsizes; ++si) {
             mgh_problem prob;
             size_t n = mgh_nearest_n(o.problems[pi], o.sizes[si]);
@@ -239,7 +220,7 @@ int main(int argc, char **argv)
             mgh_start(&prob, 1.0, x);
             for (size_t j = 0; j < n; ++j)
                 v[j] = 1.0 / (double)(j + 1);
-            mgh_ctx ctx = { &prob, x, y, v, jv, J, { o.chunk, 0 } };
+            mgh_ctx ctx = { &prob, x, y, v, jv, J, { o.chunk, 0, NULL } };
             struct { const char *what; bench_fn fn; } rows[] = {
                 { "primal", run_primal }, { "jvp", run_jvp },
                 { "jacfwd", run_jacfwd }, { "fd", run_fd },
@@ -289,6 +270,8 @@ int main(int argc, char **argv)
         }
         printf("\n");
     }
+    if (o.sections & 2)
+        failures += bench_matrix(&o, csv);
     if (csv)
         fclose(csv);
     if (failures)

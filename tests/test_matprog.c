@@ -1,0 +1,205 @@
+/* test_matprog.c - matrix programs through the forward drivers: the book's
+ * example, an MLP, the inverse and logdet, against scalar code, analytic
+ * Jacobians and finite differences; chunking, context reuse, errors. */
+#include <string.h>
+#include "dualjac.h"
+#include "dj_test.h"
+#include "matprob.h"
+
+#define DJ_TEMPLATE "book.inc"
+#include <dualjac/instantiate.h>
+#include "book_mat.h"
+
+static double Ybook[4] = { 10, 10, 10, 10 };
+
+static void test_book(void)
+{
+    double in[12], J1[48], J2[48], L1[4], L2[4];
+    for (int k = 0; k < 4; ++k) {
+        in[k] = 2;
+        in[4 + k] = 5;
+        in[8 + k] = 6;
+    }
+    dj_function S = { .n = 12, .m = 4, .user = Ybook, DJ_FORMS(book) };
+    dj_function M = { .n = 12, .m = 4, .user = Ybook, .f_mat = book_mat };
+    CU_ASSERT_EQUAL_FATAL(dj_jacfwd(&S, in, L1, J1, 4, NULL), DJ_OK);
+    const size_t chunks[] = { 0, 1, 5, 12 };
+    for (size_t q = 0; q < 4; ++q) {
+        dj_fwd_opts o = { (int)chunks[q], 0, NULL };
+        CU_ASSERT_EQUAL_FATAL(dj_jacfwd(&M, in, L2, J2, 4, &o), DJ_OK);
+        CU_ASSERT_EQUAL(memcmp(J1, J2, sizeof J1), 0);
+        CU_ASSERT_EQUAL(memcmp(L1, L2, sizeof L1), 0);
+    }
+    const double want[3] = { -30, -12, -10 };
+    for (int j = 0; j < 12; ++j)
+        CU_ASSERT_EQUAL(J2[j * 4] + J2[1 + j * 4] + J2[2 + j * 4] + J2[3 + j * 4], want[j / 4]);
+    double y[4];
+    CU_ASSERT_EQUAL(dj_eval(&M, in, y), DJ_OK);
+    CU_ASSERT_EQUAL(y[0], -50.0);
+}
+
+/* max |A - B| relative to max |B| */
+static double rel_diff(const double *A, const double *B, size_t n)
+{
+    double e = 0, s = 0;
+    for (size_t i = 0; i < n; ++i) {
+        e = fmax(e, fabs(A[i] - B[i]));
+        s = fmax(s, fabs(B[i]));
+    }
+    return s > 0 ? e / s : e;
+}
+
+static void check_problem(matprob *p, uint64_t seed)
+{
+    size_t n = p->nin, m = p->nout;
+    double *x = malloc(n * sizeof *x), *J = malloc(m * n * sizeof *J);
+    double *R = malloc(m * n * sizeof *R), *y = malloc(m * sizeof *y);
+    double *y1 = malloc(m * sizeof *y1), *y2 = malloc(m * sizeof *y2);
+    matprob_start(p, seed, x);
+    CU_ASSERT_EQUAL_FATAL(matprob_jacobian(p, x, R, m), 0);
+    /* primals agree */
+    CU_ASSERT_EQUAL(dj_eval(&p->F, x, y), DJ_OK);
+    CU_ASSERT_EQUAL(matprob_primal_loops(p, x, y1), 0);
+    CU_ASSERT_EQUAL(matprob_primal_blas(p, x, y2), 0);
+    CU_ASSERT(rel_diff(y, y1, m) < 1e-12);
+    CU_ASSERT(rel_diff(y, y2, m) < 1e-12);
+    /* forward Jacobian: exact to rounding against the formula, at several
+       chunk sizes, and against central differences */
+    const int chunks[] = { 0, 1, 3, 64 };
+    for (size_t q = 0; q < 4; ++q) {
+        dj_fwd_opts o = { chunks[q], 0, NULL };
+        CU_ASSERT_EQUAL_FATAL(dj_jacfwd(&p->F, x, y1, J, m, &o), DJ_OK);
+        double e = rel_diff(J, R, m * n);
+        if (!(e < 1e-12))
+            fprintf(stderr, "\n  %s n=%zu chunk %d: rel err %.3g\n", p->name, p->n, chunks[q], e);
+        CU_ASSERT(e < 1e-12);
+    }
+    dj_check_report rep;
+    CU_ASSERT_EQUAL(dj_check_jacobian(&p->F, x, J, m, NULL, &rep, NULL), DJ_OK);
+    /* JVP and batched JVP */
+    double *v = malloc(n * 3 * sizeof *v), *jv = malloc(m * 3 * sizeof *jv);
+    for (size_t i = 0; i < 3 * n; ++i)
+        v[i] = dj_test_rand(&seed, -1, 1);
+    CU_ASSERT_EQUAL(dj_jvp_batch(&p->F, x, 3, v, n, NULL, jv, m, NULL), DJ_OK);
+    for (size_t k = 0; k < 3; ++k)
+        for (size_t i = 0; i < m; ++i) {
+            double s = 0, mag = 0;
+            for (size_t j = 0; j < n; ++j) {
+                s += R[i + j * m] * v[j + k * n];
+                mag += fabs(R[i + j * m] * v[j + k * n]);
+            }
+            CU_ASSERT(fabs(jv[i + k * m] - s) <= 1e-12 * (mag + 1e-300));
+        }
+    CU_ASSERT_EQUAL(dj_jvp(&p->F, x, v, y1, jv), DJ_OK);
+    free(v); free(jv);
+    free(x); free(J); free(R); free(y); free(y1); free(y2);
+}
+
+static void test_mlp(void)
+{
+    const size_t shapes[][3] = { { 4, 16, 3 }, { 7, 5, 9 }, { 1, 8, 1 }, { 12, 33, 12 } };
+    for (size_t s = 0; s < 4; ++s) {
+        matprob p;
+        CU_ASSERT_EQUAL_FATAL(matprob_mlp(&p, shapes[s][0], shapes[s][1], shapes[s][2], 9 + s), DJ_OK);
+        check_problem(&p, 100 + s);
+        matprob_free(&p);
+    }
+}
+
+static void test_inverse_logdet(void)
+{
+    const size_t ns[] = { 1, 3, 5, 8 };
+    for (size_t s = 0; s < 4; ++s) {
+        matprob p;
+        CU_ASSERT_EQUAL_FATAL(matprob_inverse(&p, ns[s]), DJ_OK);
+        check_problem(&p, 7 + s);
+        matprob_free(&p);
+        CU_ASSERT_EQUAL_FATAL(matprob_logdet(&p, ns[s]), DJ_OK);
+        check_problem(&p, 17 + s);
+        matprob_free(&p);
+    }
+}
+
+/* A context given in the options is reused: no growth after the first call. */
+static void test_ctx_reuse(void)
+{
+    matprob p;
+    CU_ASSERT_EQUAL_FATAL(matprob_mlp(&p, 6, 20, 4, 3), DJ_OK);
+    double x[6], J[24];
+    matprob_start(&p, 1, x);
+    dj_ctx *c = dj_ctx_new();
+    dj_fwd_opts o = { 0, 0, c };
+    size_t reserved = 0;
+    for (int r = 0; r < 4; ++r) {
+        CU_ASSERT_EQUAL(dj_jacfwd(&p.F, x, NULL, J, 4, &o), DJ_OK);
+        if (r == 1)
+            reserved = dj_ctx_bytes_reserved(c);
+        if (r > 1)
+            CU_ASSERT_EQUAL(dj_ctx_bytes_reserved(c), reserved);
+    }
+    CU_ASSERT(reserved > 0);
+    dj_ctx_free(c);
+    matprob_free(&p);
+}
+
+static int prog_fails(void *u, dj_ctx *c, const dj_mat *x, dj_mat **y)
+{
+    (void)c; (void)x; (void)y;
+    return *(int *)u;
+}
+static int prog_bad_shape(void *u, dj_ctx *c, const dj_mat *x, dj_mat **y)
+{
+    (void)u;
+    *y = dj_mat_add(c, x, dj_mat_zeros(c, 2, 2));      /* 3x1 + 2x2: no broadcast */
+    return 0;
+}
+static int prog_no_result(void *u, dj_ctx *c, const dj_mat *x, dj_mat **y)
+{
+    (void)u; (void)c; (void)x;
+    *y = NULL;
+    return 0;
+}
+static int prog_wrong_m(void *u, dj_ctx *c, const dj_mat *x, dj_mat **y)
+{
+    (void)u;
+    *y = dj_mat_vcat(c, x, x);
+    return 0;
+}
+
+static void test_errors(void)
+{
+    double x[3] = { 1, 2, 3 }, y[3], J[9];
+    int code = -5;
+    dj_function F = { .n = 3, .m = 3, .user = &code, .f_mat = prog_fails };
+    CU_ASSERT_EQUAL(dj_jacfwd(&F, x, y, J, 3, NULL), -5);
+    CU_ASSERT_EQUAL(dj_eval(&F, x, y), -5);
+    CU_ASSERT_EQUAL(dj_jvp(&F, x, x, y, y), -5);
+    F.f_mat = prog_bad_shape;
+    CU_ASSERT_EQUAL(dj_jacfwd(&F, x, y, J, 3, NULL), DJ_EDIM);
+    F.f_mat = prog_no_result;
+    CU_ASSERT_EQUAL(dj_jacfwd(&F, x, y, J, 3, NULL), DJ_ECALLBACK);
+    F.f_mat = prog_wrong_m;
+    CU_ASSERT_EQUAL(dj_jacfwd(&F, x, y, J, 3, NULL), DJ_EDIM);
+    dj_fwd_opts bad = { -2, 0, NULL };
+    F.f_mat = prog_bad_shape;
+    CU_ASSERT_EQUAL(dj_jacfwd(&F, x, y, J, 3, &bad), DJ_EARG);
+    /* a singular matrix in the inverse */
+    matprob p;
+    CU_ASSERT_EQUAL_FATAL(matprob_inverse(&p, 2), DJ_OK);
+    double A[4] = { 1, 2, 2, 4 }, JA[16];
+    CU_ASSERT_EQUAL(dj_jacfwd(&p.F, A, NULL, JA, 4, NULL), DJ_ESINGULAR);
+    matprob_free(&p);
+}
+
+int main(void)
+{
+    const dj_test_case cases[] = {
+        { "the book's example as a matrix program", test_book },
+        { "mlp against its formula and differences", test_mlp },
+        { "inverse and logdet", test_inverse_logdet },
+        { "a given context is reused", test_ctx_reuse },
+        { "matrix program errors", test_errors },
+        { NULL, NULL },
+    };
+    return dj_test_run("matprog", cases);
+}
