@@ -240,7 +240,26 @@ dj_mat *dj_mat_inv(dj_ctx *c, const dj_mat *A)
     memcpy(C->val, lu, n * n * sizeof(double));
     if (!inverse_in_place(c, C->val, n, ipiv, op))
         return NULL;
-    if (C->tan) {
+    if (C->tan && A->seeded) {
+        /* seeded A (dA_k = E_k, 1 at (i, j)): dC_k = -C E_k C = -C(:, i) C(j, :),
+           one outer product per block instead of two GEMMs */
+        size_t p = c->p, nn = n * n;
+        for (size_t q = 0; q < p; ++q) {
+            double *dst = C->tan + q * nn;
+            ptrdiff_t u = (ptrdiff_t)q + A->seed_off;
+            if (u < 0 || (size_t)u >= nn) {
+                memset(dst, 0, nn * sizeof(double));
+                continue;
+            }
+            size_t i = (size_t)u % n, j = (size_t)u / n;
+            const double *ci = C->val + i * n;
+            for (size_t col = 0; col < n; ++col) {
+                double r = -C->val[j + col * n];
+                for (size_t row = 0; row < n; ++row)
+                    dst[row + col * n] = ci[row] * r;
+            }
+        }
+    } else if (C->tan) {
         size_t p = c->p;
         double *W = scratch(c, n * n * p, sizeof(double), op);
         if (W == NULL || !blocks_times(c, W, 0.0, 1.0, A->tan, 0, 0, 0, p, n, C->val, n, op))
