@@ -25,8 +25,8 @@ struct dj_ctx {
     char err_msg[160];
 };
 
-/* Arena allocation, 64-byte aligned, zero-initialized only if asked.
- * Returns NULL and records DJ_ENOMEM (or the size error) on failure. */
+/* Arena allocation, 64-byte aligned, not initialized. Returns NULL and
+ * records DJ_ENOMEM (or the size error) on failure. */
 void *dj_ctx_alloc_(dj_ctx *c, size_t bytes, const char *op);
 
 /* The op's entry check: c usable, no earlier failure, and every matrix

@@ -137,10 +137,12 @@ dj_mat *dj_mat_dot(dj_ctx *c, const dj_mat *A, const dj_mat *B)
     if (A->rows != B->rows || A->cols != B->cols)
         return dj_fail_(c, DJ_EDIM, op, "shapes %zux%zu and %zux%zu differ",
                         A->rows, A->cols, B->rows, B->cols);
+    size_t n = dj_numel_(A);
+    if (n > (size_t)INT_MAX || c->p > (size_t)INT_MAX)
+        return dj_fail_(c, DJ_EDIM, op, "too large for BLAS int sizes");
     dj_mat *D = dj_mat_alloc_(c, 1, 1, dj_fwd_(c, A, B), op);
     if (D == NULL)
         return NULL;
-    size_t n = dj_numel_(A);
     double s = 0;
     for (size_t i = 0; i < n; ++i)
         s += A->val[i] * B->val[i];
@@ -178,7 +180,8 @@ dj_mat *dj_mat_matmul(dj_ctx *c, const dj_mat *A, int transA, const dj_mat *B, i
         return dj_fail_(c, DJ_EDIM, op, "inner dimensions differ: %zux%zu%s times %zux%zu%s",
                         A->rows, A->cols, transA ? "^T" : "", B->rows, B->cols,
                         transB ? "^T" : "");
-    if (!fits_int(m, n) || !fits_int(k, n * (c->p ? c->p : 1)))
+    if (!fits_int(m, n) || !fits_int(k, A->rows) || !fits_int(B->rows, c->p + 1)
+        || dj_mul_overflows_(n, c->p + 1) || !fits_int(k, n * (c->p + 1)))
         return dj_fail_(c, DJ_EDIM, op, "too large for BLAS int sizes");
     dj_mat *C = dj_mat_alloc_(c, m, n, dj_fwd_(c, A, B), op);
     if (C == NULL)
