@@ -157,7 +157,7 @@ typedef struct mp_ctx {
     matprob *p;
     const double *x;
     double *y, *J;
-    dj_fwd_opts fo;
+    dj_jac_opts fo;
 } mp_ctx;
 
 static int run_loops(void *u) { mp_ctx *k = u; return matprob_primal_loops(k->p, k->x, k->y); }
@@ -174,7 +174,7 @@ static int bench_matprob(const opts *o, FILE *csv, matprob *p, const char *label
     double *J = malloc(m * n * sizeof *J), *R = malloc(m * n * sizeof *R);
     matprob_start(p, 42, x);
     dj_ctx *c = dj_ctx_new();
-    mp_ctx k = { p, x, y, J, { 0, 0, c } };
+    mp_ctx k = { p, x, y, J, { 0, 0, c, 0 } };
     stat3 tl, tb, tj;
     int rc = time_it(o, run_loops, &k, &tl);
     if (rc == 0)

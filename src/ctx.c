@@ -78,6 +78,8 @@ void dj_ctx_reset(dj_ctx *c)
     for (dj_block_ *b = c->blocks; b; b = b->next)
         b->used = 0;
     c->used = 0;
+    c->tape = NULL;
+    c->tape_ops = 0;
     c->status = DJ_OK;
     c->err_op = "";
     c->err_msg[0] = '\0';
@@ -119,12 +121,13 @@ void *dj_ctx_alloc_(dj_ctx *c, size_t bytes, const char *op)
 
 int dj_ctx_set_mode(dj_ctx *c, dj_mode mode, size_t p)
 {
-    if (c == NULL || (mode != DJ_MODE_PRIMAL && mode != DJ_MODE_FORWARD))
+    if (c == NULL || (mode != DJ_MODE_PRIMAL && mode != DJ_MODE_FORWARD
+                      && mode != DJ_MODE_REVERSE))
         return DJ_EARG;
-    if (mode == DJ_MODE_FORWARD && p == 0)
+    if (mode != DJ_MODE_PRIMAL && p == 0)
         return DJ_EDIM;
     c->mode = mode;
-    c->p = mode == DJ_MODE_FORWARD ? p : 0;
+    c->p = mode == DJ_MODE_PRIMAL ? 0 : p;
     dj_ctx_reset(c);
     return DJ_OK;
 }
@@ -215,6 +218,8 @@ dj_mat *dj_mat_alloc_(dj_ctx *c, size_t rows, size_t cols, int with_tan, const c
     A->tan = NULL;
     A->seeded = 0;
     A->seed_off = 0;
+    A->on_tape = with_tan && c->mode == DJ_MODE_REVERSE;
+    A->adj = NULL;
     /* values and tangent blocks in one piece: [val | tan_1 .. tan_p] is then
        one rows-by-cols(1+p) matrix, so a product with a constant left factor
        is a single GEMM for values and tangents together */

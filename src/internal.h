@@ -17,6 +17,20 @@ void dj_memo_begin_(struct dj_memo_ *saved);
 void dj_memo_replay_(void);
 void dj_memo_end_(const struct dj_memo_ *saved);
 
+/* Reverse mode of the scalar form f_rvar (src/rvar.c): y = f(x) (y may be
+ * NULL) and the q rows W^T J as JTW (n-by-q, column-major, leading
+ * dimension ldjtw): JTW(:, k) = J^T W(:, k) for the m-by-q W (ldw >= m).
+ * One forward evaluation recording the tape, one backward sweep carrying q
+ * adjoint lanes. Returns DJ_OK, DJ_ENOMEM, or the form's own non-zero
+ * return. Arguments are validated by the caller. */
+struct dj_function;
+int dj_rvar_vjp_(const struct dj_function *F, const double *x, size_t q, const double *W,
+                 size_t ldw, double *y, double *JTW, size_t ldjtw);
+
+/* F's sizes are usable by the drivers: n, m >= 1 and n + m values of the
+ * widest chunk fit in memory sizes. DJ_OK or DJ_EDIM. */
+int dj_check_sizes_(const struct dj_function *F);
+
 /* a * b, or SIZE_MAX when it overflows (no real allocation is that big, so
  * the allocation fails and reports DJ_ENOMEM; callers that must report
  * DJ_EDIM test dj_mul_overflows_ first). */

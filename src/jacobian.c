@@ -29,7 +29,7 @@ static int form_given(const dj_function *F, int w)
 
 /* Sizes the drivers can hold: n + m values of the widest chunk must not
  * overflow. */
-static int check_sizes(const dj_function *F)
+int dj_check_sizes_(const dj_function *F)
 {
     size_t lim = SIZE_MAX / sizeof(dj_c64);
     if (F->n == 0 || F->m == 0 || F->n > lim || F->m > lim || F->n > lim - F->m)
@@ -37,7 +37,7 @@ static int check_sizes(const dj_function *F)
     return DJ_OK;
 }
 
-int dj_chunk_plan_make(const dj_function *F, size_t p, const dj_fwd_opts *opts,
+int dj_chunk_plan_make(const dj_function *F, size_t p, const dj_jac_opts *opts,
                        dj_chunk_plan *plan)
 {
     int chunk = opts ? opts->chunk : 0;
@@ -227,7 +227,7 @@ static int mat_run(const dj_function *F, dj_ctx *c, const double *x, const doubl
  * block is a column of JV, copied whole. */
 static int mat_fwd_run(const dj_function *F, const double *x, size_t p, const double *V,
                        size_t ldv, double *y, double *JV, size_t ldjv,
-                       const dj_fwd_opts *opts)
+                       const dj_jac_opts *opts)
 {
     dj_chunk_plan plan;
     int rc = dj_chunk_plan_make(F, p, opts, &plan);
@@ -295,7 +295,7 @@ static int mat_eval(const dj_function *F, const double *x, double *y)
 /* Shared by dj_jvp_batch and dj_jacfwd (V == NULL: identity, p == n). */
 static int fwd_run(const dj_function *F, const double *x, size_t p,
                    const double *V, size_t ldv, double *y, double *JV,
-                   size_t ldjv, const dj_fwd_opts *opts)
+                   size_t ldjv, const dj_jac_opts *opts)
 {
     if (F->f_mat != NULL)
         return mat_fwd_run(F, x, p, V, ldv, y, JV, ldjv, opts);
@@ -337,11 +337,11 @@ static int fwd_run(const dj_function *F, const double *x, size_t p,
 
 int dj_jvp_batch(const dj_function *F, const double *x, size_t p,
                  const double *V, size_t ldv, double *y, double *JV,
-                 size_t ldjv, const dj_fwd_opts *opts)
+                 size_t ldjv, const dj_jac_opts *opts)
 {
     if (F == NULL || x == NULL || V == NULL || JV == NULL)
         return DJ_EARG;
-    int rc = check_sizes(F);
+    int rc = dj_check_sizes_(F);
     if (rc != DJ_OK)
         return rc;
     if (p == 0 || ldv < F->n || ldjv < F->m)
@@ -350,11 +350,11 @@ int dj_jvp_batch(const dj_function *F, const double *x, size_t p,
 }
 
 int dj_jacfwd(const dj_function *F, const double *x, double *y, double *J,
-              size_t ldj, const dj_fwd_opts *opts)
+              size_t ldj, const dj_jac_opts *opts)
 {
     if (F == NULL || x == NULL || J == NULL)
         return DJ_EARG;
-    int rc = check_sizes(F);
+    int rc = dj_check_sizes_(F);
     if (rc != DJ_OK)
         return rc;
     if (ldj < F->m)
@@ -376,12 +376,12 @@ int dj_jvp(const dj_function *F, const double *x, const double *v,
 {
     if (F == NULL || x == NULL || v == NULL || jv == NULL)
         return DJ_EARG;
-    int rc = check_sizes(F);
+    int rc = dj_check_sizes_(F);
     if (rc != DJ_OK)
         return rc;
     if (F->f_mat != NULL)
         return fwd_run(F, x, 1, v, F->n, y, jv, F->m, NULL);
-    dj_fwd_opts o = { narrowest_form(F), 0, NULL };
+    dj_jac_opts o = { narrowest_form(F), 0, NULL, 0 };
     if (o.chunk == 0)
         return DJ_ENOFORM;
     return fwd_run(F, x, 1, v, F->n, y, jv, F->m, &o);
@@ -391,7 +391,7 @@ int dj_eval(const dj_function *F, const double *x, double *y)
 {
     if (F == NULL || x == NULL || y == NULL)
         return DJ_EARG;
-    int rc = check_sizes(F);
+    int rc = dj_check_sizes_(F);
     if (rc != DJ_OK)
         return rc;
     if (F->f != NULL)

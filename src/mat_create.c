@@ -71,6 +71,8 @@ dj_mat *dj_mat_view(dj_ctx *c, size_t rows, size_t cols, const double *data)
     A->tan = NULL;
     A->seeded = 0;
     A->seed_off = 0;
+    A->on_tape = 0;
+    A->adj = NULL;
     return A;
 }
 
@@ -87,7 +89,8 @@ dj_mat *dj_mat_var(dj_ctx *c, size_t rows, size_t cols, const double *data,
     int with_tan = tan != NULL && c->mode == DJ_MODE_FORWARD;
     if (with_tan && ldt < rows * cols)
         return dj_fail_(c, DJ_EDIM, op, "tangent stride %zu < %zu", ldt, rows * cols);
-    dj_mat *A = dj_mat_alloc_(c, rows, cols, with_tan, op);
+    /* reverse mode: a non-NULL tan marks a variable (on the tape) */
+    dj_mat *A = dj_mat_alloc_(c, rows, cols, tan != NULL && c->mode != DJ_MODE_PRIMAL, op);
     if (A == NULL)
         return NULL;
     copy_in(A->val, data, rows, cols, ld);
@@ -128,12 +131,104 @@ int dj_mat_get_tangent(const dj_ctx *c, const dj_mat *A, size_t k, double *out, 
     return DJ_OK;
 }
 
+/* ---- adjoint rules of the structural operations ---------------------------- */
+
+/* Ab += Yb, same size (copy, reshape). */
+static void bw_copy(dj_ctx *c, const dj_tape_entry_ *e)
+{
+    double *ab = dj_adj_(c, e->in[0]);
+    if (ab == NULL)
+        return;
+    size_t n = dj_numel_(e->out) * c->p;
+    for (size_t i = 0; i < n; ++i)
+        ab[i] += e->out->adj[i];
+}
+
+/* Ab_k += Yb_k^T. */
+static void bw_transpose(dj_ctx *c, const dj_tape_entry_ *e)
+{
+    const dj_mat *A = e->in[0];
+    double *ab = dj_adj_(c, A);
+    if (ab == NULL)
+        return;
+    size_t r = A->rows, cc = A->cols, n = r * cc;
+    for (size_t k = 0; k < c->p; ++k)
+        for (size_t j = 0; j < cc; ++j)
+            for (size_t i = 0; i < r; ++i)
+                ab[i + j * r + k * n] += e->out->adj[j + i * cc + k * n];
+}
+
+/* Ab[r0:, c0:] += Yb (the block at z[0], z[1]). */
+static void bw_block(dj_ctx *c, const dj_tape_entry_ *e)
+{
+    const dj_mat *A = e->in[0];
+    double *ab = dj_adj_(c, A);
+    if (ab == NULL)
+        return;
+    size_t nr = e->out->rows, nc = e->out->cols, na = dj_numel_(A), nb = nr * nc;
+    for (size_t k = 0; k < c->p; ++k)
+        for (size_t j = 0; j < nc; ++j)
+            for (size_t i = 0; i < nr; ++i)
+                ab[e->z[0] + i + (e->z[1] + j) * A->rows + k * na] +=
+                    e->out->adj[i + j * nr + k * nb];
+}
+
+/* hcat/vcat: each argument gets its part of Yb (z[0]: 1 = horizontal). */
+static void bw_concat(dj_ctx *c, const dj_tape_entry_ *e)
+{
+    const dj_mat *Y = e->out;
+    size_t ny = dj_numel_(Y);
+    for (int t = 0; t < 2; ++t) {
+        const dj_mat *X = e->in[t];
+        double *xb = dj_adj_(c, X);
+        if (xb == NULL)
+            continue;
+        size_t r0 = (t == 1 && !e->z[0]) ? e->in[0]->rows : 0;
+        size_t c0 = (t == 1 && e->z[0]) ? e->in[0]->cols : 0, nx = dj_numel_(X);
+        for (size_t k = 0; k < c->p; ++k)
+            for (size_t j = 0; j < X->cols; ++j)
+                for (size_t i = 0; i < X->rows; ++i)
+                    xb[i + j * X->rows + k * nx] +=
+                        Y->adj[r0 + i + (c0 + j) * Y->rows + k * ny];
+    }
+}
+
+/* slice and gather: Ab[idx_i] += Yb_i (z[0] start, s step, or ptr = idx). */
+static void bw_gather(dj_ctx *c, const dj_tape_entry_ *e)
+{
+    const dj_mat *A = e->in[0];
+    double *ab = dj_adj_(c, A);
+    if (ab == NULL)
+        return;
+    const size_t *idx = e->ptr;
+    size_t count = dj_numel_(e->out), na = dj_numel_(A);
+    for (size_t i = 0; i < count; ++i) {
+        size_t s = idx ? idx[i] : (size_t)((ptrdiff_t)e->z[0] + (ptrdiff_t)i * (ptrdiff_t)e->s);
+        for (size_t k = 0; k < c->p; ++k)
+            ab[s + k * na] += e->out->adj[i + k * count];
+    }
+}
+
+/* Record Y = op(A[, B]) when Y is on the tape; NULL when recording fails. */
+static dj_mat *record(dj_ctx *c, dj_mat *Y, dj_backward_fn_ fn, const dj_mat *A,
+                      const dj_mat *B, const char *op, dj_tape_entry_ **entry)
+{
+    if (Y == NULL || !Y->on_tape)
+        return Y;
+    dj_tape_entry_ *e = dj_tape_push_(c, fn, Y, A, B, op);
+    if (e == NULL)
+        return NULL;
+    if (entry)
+        *entry = e;
+    return Y;
+}
+
 dj_mat *dj_mat_copy(dj_ctx *c, const dj_mat *A)
 {
     const char *op = "dj_mat_copy";
     if (!DJ_CHECK1_(c, op, A))
         return NULL;
-    dj_mat *B = dj_mat_alloc_(c, A->rows, A->cols, A->tan != NULL, op);
+    dj_mat *B = dj_mat_alloc_(c, A->rows, A->cols, dj_active_(A), op);
     if (B == NULL)
         return NULL;
     size_t n = dj_numel_(A);
@@ -143,7 +238,7 @@ dj_mat *dj_mat_copy(dj_ctx *c, const dj_mat *A)
         B->seeded = A->seeded;
         B->seed_off = A->seed_off;
     }
-    return B;
+    return record(c, B, bw_copy, A, NULL, op, NULL);
 }
 
 static void transpose_into(double *dst, const double *src, size_t rows, size_t cols)
@@ -158,7 +253,7 @@ dj_mat *dj_mat_transpose(dj_ctx *c, const dj_mat *A)
     const char *op = "dj_mat_transpose";
     if (!DJ_CHECK1_(c, op, A))
         return NULL;
-    dj_mat *B = dj_mat_alloc_(c, A->cols, A->rows, A->tan != NULL, op);
+    dj_mat *B = dj_mat_alloc_(c, A->cols, A->rows, dj_active_(A), op);
     if (B == NULL)
         return NULL;
     size_t n = dj_numel_(A);
@@ -166,7 +261,7 @@ dj_mat *dj_mat_transpose(dj_ctx *c, const dj_mat *A)
     if (B->tan)
         for (size_t k = 0; k < c->p; ++k)
             transpose_into(B->tan + k * n, A->tan + k * n, A->rows, A->cols);
-    return B;
+    return record(c, B, bw_transpose, A, NULL, op, NULL);
 }
 
 dj_mat *dj_mat_reshape(dj_ctx *c, const dj_mat *A, size_t rows, size_t cols)
@@ -183,7 +278,8 @@ dj_mat *dj_mat_reshape(dj_ctx *c, const dj_mat *A, size_t rows, size_t cols)
     *B = *A;                 /* a view: same storage, new shape */
     B->rows = rows;
     B->cols = cols;
-    return B;
+    B->adj = NULL;           /* its own adjoint, added into A's by the sweep */
+    return record(c, B, bw_copy, A, NULL, op, NULL);
 }
 
 dj_mat *dj_mat_vec(dj_ctx *c, const dj_mat *A)
@@ -210,13 +306,20 @@ dj_mat *dj_mat_block(dj_ctx *c, const dj_mat *A, size_t r0, size_t c0, size_t nr
         || nc > A->cols - c0)
         return dj_fail_(c, DJ_EDIM, op, "block %zux%zu at (%zu, %zu) outside %zux%zu",
                         nr, nc, r0, c0, A->rows, A->cols);
-    dj_mat *B = dj_mat_alloc_(c, nr, nc, A->tan != NULL, op);
+    dj_mat *B = dj_mat_alloc_(c, nr, nc, dj_active_(A), op);
     if (B == NULL)
         return NULL;
     block_into(B->val, A->val, A->rows, r0, c0, nr, nc);
     if (B->tan)
         for (size_t k = 0; k < c->p; ++k)
             block_into(B->tan + k * nr * nc, A->tan + k * dj_numel_(A), A->rows, r0, c0, nr, nc);
+    dj_tape_entry_ *e = NULL;
+    if (record(c, B, bw_block, A, NULL, op, &e) == NULL)
+        return NULL;
+    if (e) {
+        e->z[0] = r0;
+        e->z[1] = c0;
+    }
     return B;
 }
 
@@ -257,6 +360,11 @@ static dj_mat *concat(dj_ctx *c, const dj_mat *A, const dj_mat *B, int horizonta
             place(C->tan + k * n, rows, B->tan ? B->tan + k * nb : NULL, B->rows, B->cols, br, bc);
         }
     }
+    dj_tape_entry_ *e = NULL;
+    if (record(c, C, bw_concat, A, B, op, &e) == NULL)
+        return NULL;
+    if (e)
+        e->z[0] = (size_t)horizontal;
     return C;
 }
 
@@ -274,10 +382,24 @@ dj_mat *dj_mat_vcat(dj_ctx *c, const dj_mat *A, const dj_mat *B)
 static dj_mat *gather(dj_ctx *c, const dj_mat *A, size_t count, const size_t *idx,
                       size_t start, ptrdiff_t step, const char *op)
 {
-    dj_mat *B = dj_mat_alloc_(c, count, 1, A->tan != NULL, op);
+    dj_mat *B = dj_mat_alloc_(c, count, 1, dj_active_(A), op);
     if (B == NULL)
         return NULL;
     size_t n = dj_numel_(A);
+    if (B->on_tape) {
+        dj_tape_entry_ *e = dj_tape_push_(c, bw_gather, B, A, NULL, op);
+        if (e == NULL)
+            return NULL;
+        e->z[0] = start;
+        e->s = (double)step;
+        if (idx) {
+            size_t *copy = dj_ctx_alloc_(c, count * sizeof(size_t), op);
+            if (copy == NULL)
+                return NULL;
+            memcpy(copy, idx, count * sizeof(size_t));
+            e->ptr = copy;
+        }
+    }
     for (size_t i = 0; i < count; ++i) {
         size_t s = idx ? idx[i] : (size_t)((ptrdiff_t)start + (ptrdiff_t)i * step);
         B->val[i] = A->val[s];

@@ -263,7 +263,7 @@ dj_mat *dj_mat_eigh(dj_ctx *c, const dj_mat *A, dj_mat **V)
     const char *op = "dj_mat_eigh";
     if (V)
         *V = NULL;
-    if (!DJ_CHECK1_(c, op, A))
+    if (!DJ_CHECK1_FWD_(c, op, A))
         return NULL;
     size_t n = A->rows;
     if (A->cols != n)
@@ -379,7 +379,7 @@ dj_mat *dj_mat_qr(dj_ctx *c, const dj_mat *A, dj_mat **R)
     const char *op = "dj_mat_qr";
     if (R)
         *R = NULL;
-    if (!DJ_CHECK1_(c, op, A))
+    if (!DJ_CHECK1_FWD_(c, op, A))
         return NULL;
     size_t m = A->rows, n = A->cols;
     if (m < n)
@@ -569,7 +569,7 @@ dj_mat *dj_mat_svd(dj_ctx *c, const dj_mat *A, dj_mat **U, dj_mat **V)
         *U = NULL;
     if (V)
         *V = NULL;
-    if (!DJ_CHECK1_(c, op, A))
+    if (!DJ_CHECK1_FWD_(c, op, A))
         return NULL;
     size_t m = A->rows, n = A->cols, p = c->p;
     if (m < n)
@@ -665,7 +665,7 @@ dj_mat *dj_mat_svd(dj_ctx *c, const dj_mat *A, dj_mat **U, dj_mat **V)
 dj_mat *dj_mat_norm_fro(dj_ctx *c, const dj_mat *A)
 {
     const char *op = "dj_mat_norm_fro";
-    if (!DJ_CHECK1_(c, op, A))
+    if (!DJ_CHECK1_FWD_(c, op, A))
         return NULL;
     if (!sizes_fit(c, A->rows, A->cols))
         return dj_fail_(c, DJ_EDIM, op, "too large for BLAS int sizes");
@@ -702,7 +702,7 @@ static void inner_all(const dj_ctx *c, const dj_mat *A, const double *M, double 
 dj_mat *dj_mat_norm_nuc(dj_ctx *c, const dj_mat *A)
 {
     const char *op = "dj_mat_norm_nuc";
-    if (!DJ_CHECK1_(c, op, A))
+    if (!DJ_CHECK1_FWD_(c, op, A))
         return NULL;
     if (!check_input(c, op, A))
         return NULL;
@@ -740,7 +740,7 @@ dj_mat *dj_mat_norm_nuc(dj_ctx *c, const dj_mat *A)
 dj_mat *dj_mat_norm_2(dj_ctx *c, const dj_mat *A)
 {
     const char *op = "dj_mat_norm_2";
-    if (!DJ_CHECK1_(c, op, A))
+    if (!DJ_CHECK1_FWD_(c, op, A))
         return NULL;
     if (!check_input(c, op, A))
         return NULL;
@@ -830,7 +830,7 @@ static void gemm_nn(size_t n, double alpha, const double *X, const double *Y, do
 dj_mat *dj_mat_expm(dj_ctx *c, const dj_mat *A)
 {
     const char *op = "dj_mat_expm";
-    if (!DJ_CHECK1_(c, op, A))
+    if (!DJ_CHECK1_FWD_(c, op, A))
         return NULL;
     size_t n = A->rows;
     if (A->cols != n)

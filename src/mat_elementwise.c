@@ -41,6 +41,43 @@ static int all_finite(const double *g, size_t n)
     return ok;
 }
 
+/* ---- adjoint rules ---------------------------------------------------------- */
+
+/* Xb_k (+)= reduce over broadcast dimensions of g o Yb_k, for X of shape
+ * (xr, xc) broadcast to Y's shape; the zero-adjoint convention of rules.h. */
+static void bw_partial(dj_ctx *c, const dj_mat *X, const dj_mat *Y, const double *g)
+{
+    double *xb = dj_adj_(c, X);
+    if (xb == NULL)
+        return;
+    size_t rows = Y->rows, cols = Y->cols, ny = rows * cols, nx = dj_numel_(X);
+    int same = X->rows == rows && X->cols == cols;
+    for (size_t k = 0; k < c->p; ++k) {
+        const double *yb = Y->adj + k * ny;
+        double *x = xb + k * nx;
+        if (same) {
+            for (size_t i = 0; i < ny; ++i)
+                x[i] += dj_tangent_mul(g[i], yb[i]);
+            continue;
+        }
+        for (size_t j = 0; j < cols; ++j)
+            for (size_t i = 0; i < rows; ++i)
+                x[(X->rows == 1 ? 0 : i) + (X->cols == 1 ? 0 : j) * X->rows] +=
+                    dj_tangent_mul(g[i + j * rows], yb[i + j * rows]);
+    }
+}
+
+static void bw_unary(dj_ctx *c, const dj_tape_entry_ *e)
+{
+    bw_partial(c, e->in[0], e->out, e->d0);
+}
+
+static void bw_binary(dj_ctx *c, const dj_tape_entry_ *e)
+{
+    bw_partial(c, e->in[0], e->out, e->d0);
+    bw_partial(c, e->in[1], e->out, e->d1);
+}
+
 /* ---- unary ---------------------------------------------------------------- */
 
 #define DJ_MAT_UNARY_(f)                                                      \
@@ -49,11 +86,11 @@ static int all_finite(const double *g, size_t n)
         const char *op = "dj_mat_" #f;                                        \
         if (!DJ_CHECK1_(c, op, A))                                            \
             return NULL;                                                      \
-        dj_mat *Y = dj_mat_alloc_(c, A->rows, A->cols, A->tan != NULL, op);   \
+        dj_mat *Y = dj_mat_alloc_(c, A->rows, A->cols, dj_active_(A), op);    \
         if (Y == NULL)                                                        \
             return NULL;                                                      \
         size_t n = dj_numel_(A);                                              \
-        if (Y->tan == NULL) {                                                 \
+        if (Y->tan == NULL && !Y->on_tape) {                                  \
             for (size_t i = 0; i < n; ++i)                                    \
                 Y->val[i] = dj_real_##f(A->val[i]);  /* no derivative */       \
             return Y;                                                         \
@@ -65,6 +102,13 @@ static int all_finite(const double *g, size_t n)
             dj_rule1 r = dj_rule_##f(A->val[i]);                              \
             Y->val[i] = r.v;                                                  \
             g[i] = r.g;                                                       \
+        }                                                                     \
+        if (Y->on_tape) {                                                     \
+            dj_tape_entry_ *e = dj_tape_push_(c, bw_unary, Y, A, NULL, op);   \
+            if (e == NULL)                                                    \
+                return NULL;                                                  \
+            e->d0 = g;                                                        \
+            return Y;                                                         \
         }                                                                     \
         int fin = all_finite(g, n);                                           \
         for (size_t k = 0; k < c->p; ++k)                                     \
@@ -139,7 +183,7 @@ static int binary_tangent(dj_ctx *c, dj_mat *Y, const dj_mat *X, const double *g
             return NULL;                                                      \
         size_t n = rows * cols;                                               \
         double *ga = NULL, *gb = NULL;                                        \
-        if (Y->tan) {                                                         \
+        if (Y->tan || Y->on_tape) {                                           \
             ga = dj_ctx_alloc_(c, 2 * n * sizeof(double), op);                \
             if (ga == NULL)                                                   \
                 return NULL;                                                  \
@@ -160,6 +204,13 @@ static int binary_tangent(dj_ctx *c, dj_mat *Y, const dj_mat *X, const double *g
                 ga[i + j * rows] = r.ga;                                      \
                 gb[i + j * rows] = r.gb;                                      \
             }                                                                 \
+        if (Y->on_tape) {                                                     \
+            dj_tape_entry_ *e = dj_tape_push_(c, bw_binary, Y, A, B, op);     \
+            if (e == NULL)                                                    \
+                return NULL;                                                  \
+            e->d0 = ga;                                                       \
+            e->d1 = gb;                                                       \
+        }                                                                     \
         if (Y->tan == NULL)                                                   \
             return Y;                                                         \
         if (A->tan && !binary_tangent(c, Y, A, ga, 1, op))                    \

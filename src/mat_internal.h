@@ -14,9 +14,13 @@ typedef struct dj_block_ {
     /* data follows, 64-byte aligned */
 } dj_block_;
 
+typedef struct dj_tape_entry_ dj_tape_entry_;
+
 struct dj_ctx {
     dj_mode mode;
-    size_t p;                 /* tangents per matrix (forward mode) */
+    size_t p;                 /* tangent (forward) or adjoint (reverse) blocks */
+    dj_tape_entry_ *tape;     /* reverse mode: the last recorded operation */
+    size_t tape_ops;
     dj_block_ *blocks;        /* the arena: current block first */
     size_t used, reserved;    /* bytes handed out since reset, bytes held */
     size_t limit;             /* 0 = none */
@@ -46,12 +50,54 @@ dj_mat *dj_fail_(dj_ctx *c, int status, const char *op, const char *fmt, ...);
  * NULL. */
 dj_mat *dj_mat_alloc_(dj_ctx *c, size_t rows, size_t cols, int with_tan, const char *op);
 
-/* Does the tangent side of an op run: forward mode and any argument has
- * tangents. */
+/* Does the derivative side of an op run: forward mode and an argument has
+ * tangents, or reverse mode and an argument is on the tape. dj_mat_alloc_
+ * with with_tan then allocates tangents (forward) or marks the result as
+ * on the tape (reverse). */
 static inline int dj_fwd_(const dj_ctx *c, const dj_mat *a, const dj_mat *b)
 {
-    return c->mode == DJ_MODE_FORWARD && ((a && a->tan) || (b && b->tan));
+    if (c->mode == DJ_MODE_FORWARD)
+        return (a && a->tan) || (b && b->tan);
+    if (c->mode == DJ_MODE_REVERSE)
+        return (a && a->on_tape) || (b && b->on_tape);
+    return 0;
 }
+
+/* Is a matrix active (has tangents, or is on the tape)? */
+static inline int dj_active_(const dj_mat *A) { return A->tan != NULL || A->on_tape; }
+
+/* ---- the tape (reverse mode) ------------------------------------------------ */
+
+typedef void (*dj_backward_fn_)(dj_ctx *c, const dj_tape_entry_ *e);
+
+struct dj_tape_entry_ {
+    dj_tape_entry_ *prev;
+    dj_backward_fn_ backward;     /* the adjoint rule */
+    const dj_mat *in[3];          /* arguments (those on the tape get adjoints) */
+    dj_mat *out;
+    const double *d0, *d1;        /* saved arrays (partials, factors, ...) */
+    const void *ptr;              /* other saved data */
+    double s;                     /* a saved scalar */
+    size_t z[4];                  /* saved sizes and flags */
+};
+
+/* Record an operation whose result `out` is on the tape. Returns the entry
+ * (zeroed but for the fields given) or NULL with the error recorded. */
+dj_tape_entry_ *dj_tape_push_(dj_ctx *c, dj_backward_fn_ fn, dj_mat *out,
+                              const dj_mat *a, const dj_mat *b, const char *op);
+
+/* The adjoint blocks of A (q blocks of A's size), zeroed when first asked
+ * for; NULL when A is not on the tape or out of memory (recorded). */
+double *dj_adj_(dj_ctx *c, const dj_mat *A);
+
+/* Reverse mode is not implemented for this operation: fails with
+ * DJ_ENOTSUP when an argument is on the tape. Returns 1 when the op may
+ * run. */
+int dj_rev_unsupported_(dj_ctx *c, const char *op, const dj_mat *a, const dj_mat *b);
+#define DJ_CHECK1_FWD_(c, op, A) \
+    (DJ_CHECK1_(c, op, A) && dj_rev_unsupported_((c), (op), (A), NULL))
+#define DJ_CHECK2_FWD_(c, op, A, B) \
+    (DJ_CHECK2_(c, op, A, B) && dj_rev_unsupported_((c), (op), (A), (B)))
 
 static inline size_t dj_numel_(const dj_mat *A) { return A->rows * A->cols; }
 

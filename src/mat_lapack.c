@@ -220,7 +220,7 @@ static int blocks_times(dj_ctx *c, double *D, double beta, double alpha, const d
 dj_mat *dj_mat_inv(dj_ctx *c, const dj_mat *A)
 {
     const char *op = "dj_mat_inv";
-    if (!DJ_CHECK1_(c, op, A))
+    if (!DJ_CHECK1_FWD_(c, op, A))
         return NULL;
     if (!need_square(c, op, A, "A"))
         return NULL;
@@ -277,7 +277,7 @@ dj_mat *dj_mat_inv(dj_ctx *c, const dj_mat *A)
 dj_mat *dj_mat_solve(dj_ctx *c, const dj_mat *A, const dj_mat *B)
 {
     const char *op = "dj_mat_solve";
-    if (!DJ_CHECK2_(c, op, A, B))
+    if (!DJ_CHECK2_FWD_(c, op, A, B))
         return NULL;
     if (!need_square(c, op, A, "A"))
         return NULL;
@@ -323,7 +323,7 @@ dj_mat *dj_mat_trisolve(dj_ctx *c, const dj_mat *T, const dj_mat *B, int upper, 
                         int unit)
 {
     const char *op = "dj_mat_trisolve";
-    if (!DJ_CHECK2_(c, op, T, B))
+    if (!DJ_CHECK2_FWD_(c, op, T, B))
         return NULL;
     if (!need_square(c, op, T, "T"))
         return NULL;
@@ -480,7 +480,7 @@ static int inverse_t(dj_ctx *c, double *lu, const lapack_int *ipiv, size_t n, do
 dj_mat *dj_mat_det(dj_ctx *c, const dj_mat *A)
 {
     const char *op = "dj_mat_det";
-    if (!DJ_CHECK1_(c, op, A))
+    if (!DJ_CHECK1_FWD_(c, op, A))
         return NULL;
     if (!need_square(c, op, A, "A"))
         return NULL;
@@ -524,7 +524,7 @@ dj_mat *dj_mat_logdet(dj_ctx *c, const dj_mat *A, double *sign)
     const char *op = "dj_mat_logdet";
     if (sign)
         *sign = 0.0;
-    if (!DJ_CHECK1_(c, op, A))
+    if (!DJ_CHECK1_FWD_(c, op, A))
         return NULL;
     if (!need_square(c, op, A, "A"))
         return NULL;
@@ -571,7 +571,7 @@ dj_mat *dj_mat_logdet(dj_ctx *c, const dj_mat *A, double *sign)
 dj_mat *dj_mat_chol(dj_ctx *c, const dj_mat *A)
 {
     const char *op = "dj_mat_chol";
-    if (!DJ_CHECK1_(c, op, A))
+    if (!DJ_CHECK1_FWD_(c, op, A))
         return NULL;
     if (!need_square(c, op, A, "A"))
         return NULL;
@@ -640,7 +640,7 @@ dj_mat *dj_mat_chol(dj_ctx *c, const dj_mat *A)
 dj_mat *dj_mat_cholsolve(dj_ctx *c, const dj_mat *L, const dj_mat *B)
 {
     const char *op = "dj_mat_cholsolve";
-    if (!DJ_CHECK2_(c, op, L, B))
+    if (!DJ_CHECK2_FWD_(c, op, L, B))
         return NULL;
     if (!need_square(c, op, L, "L"))
         return NULL;

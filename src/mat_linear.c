@@ -6,12 +6,77 @@
 #include <cblas.h>
 #include "mat_internal.h"
 
+/* ---- adjoint rules ---------------------------------------------------------- */
+
+/* scale: Ab += s Yb; axpy Z = a X + Y: Xb += a Zb, Yb += Zb. */
+static void bw_scale(dj_ctx *c, const dj_tape_entry_ *e)
+{
+    size_t n = dj_numel_(e->out) * c->p;
+    for (int t = 0; t < 2; ++t) {
+        double *xb = dj_adj_(c, e->in[t]);
+        double f = t == 0 ? e->s : 1.0;
+        if (xb)
+            for (size_t i = 0; i < n; ++i)
+                xb[i] += f * e->out->adj[i];
+    }
+}
+
+/* The reductions (z[0] = how, as in reduce()), scaled by s. */
+static void bw_reduce(dj_ctx *c, const dj_tape_entry_ *e)
+{
+    const dj_mat *A = e->in[0];
+    double *ab = dj_adj_(c, A);
+    if (ab == NULL)
+        return;
+    size_t r = A->rows, cc = A->cols, n = r * cc, ny = dj_numel_(e->out);
+    for (size_t k = 0; k < c->p; ++k) {
+        const double *yb = e->out->adj + k * ny;
+        double *a = ab + k * n;
+        switch (e->z[0]) {
+        case 0:
+            for (size_t i = 0; i < n; ++i)
+                a[i] += e->s * yb[0];
+            break;
+        case 1:
+            for (size_t j = 0; j < cc; ++j)
+                for (size_t i = 0; i < r; ++i)
+                    a[i + j * r] += e->s * yb[j];
+            break;
+        case 2:
+            for (size_t j = 0; j < cc; ++j)
+                for (size_t i = 0; i < r; ++i)
+                    a[i + j * r] += e->s * yb[i];
+            break;
+        default:
+            for (size_t i = 0; i < r; ++i)
+                a[i + i * r] += e->s * yb[0];
+        }
+    }
+}
+
+/* <A, B>: Ab_k += yb_k B, Bb_k += yb_k A. */
+static void bw_dot(dj_ctx *c, const dj_tape_entry_ *e)
+{
+    size_t n = dj_numel_(e->in[0]);
+    for (int t = 0; t < 2; ++t) {
+        double *xb = dj_adj_(c, e->in[t]);
+        const double *other = e->in[1 - t]->val;
+        if (xb == NULL)
+            continue;
+        for (size_t k = 0; k < c->p; ++k) {
+            double yb = e->out->adj[k];
+            for (size_t i = 0; i < n; ++i)
+                xb[i + k * n] += yb * other[i];
+        }
+    }
+}
+
 dj_mat *dj_mat_scale(dj_ctx *c, const dj_mat *A, double s)
 {
     const char *op = "dj_mat_scale";
     if (!DJ_CHECK1_(c, op, A))
         return NULL;
-    dj_mat *B = dj_mat_alloc_(c, A->rows, A->cols, A->tan != NULL, op);
+    dj_mat *B = dj_mat_alloc_(c, A->rows, A->cols, dj_active_(A), op);
     if (B == NULL)
         return NULL;
     size_t n = dj_numel_(A);
@@ -20,6 +85,12 @@ dj_mat *dj_mat_scale(dj_ctx *c, const dj_mat *A, double s)
     if (B->tan)
         for (size_t i = 0; i < n * c->p; ++i)
             B->tan[i] = s * A->tan[i];
+    if (B->on_tape) {
+        dj_tape_entry_ *e = dj_tape_push_(c, bw_scale, B, A, NULL, op);
+        if (e == NULL)
+            return NULL;
+        e->s = s;
+    }
     return B;
 }
 
@@ -46,6 +117,12 @@ dj_mat *dj_mat_axpy(dj_ctx *c, double a, const dj_mat *X, const dj_mat *Y)
         if (X->tan)
             for (size_t i = 0; i < nt; ++i)
                 Z->tan[i] += a * X->tan[i];
+    }
+    if (Z->on_tape) {
+        dj_tape_entry_ *e = dj_tape_push_(c, bw_scale, Z, X, Y, op);
+        if (e == NULL)
+            return NULL;
+        e->s = a;
     }
     return Z;
 }
@@ -97,9 +174,16 @@ static dj_mat *reduction(dj_ctx *c, const dj_mat *A, int how, double scale, cons
     if (how == 3 && A->rows != A->cols)
         return dj_fail_(c, DJ_EDIM, op, "%zux%zu is not square", A->rows, A->cols);
     size_t r = how == 2 ? A->rows : 1, cc = how == 1 ? A->cols : 1;
-    dj_mat *B = dj_mat_alloc_(c, r, cc, A->tan != NULL, op);
+    dj_mat *B = dj_mat_alloc_(c, r, cc, dj_active_(A), op);
     if (B == NULL)
         return NULL;
+    if (B->on_tape) {
+        dj_tape_entry_ *e = dj_tape_push_(c, bw_reduce, B, A, NULL, op);
+        if (e == NULL)
+            return NULL;
+        e->z[0] = (size_t)how;
+        e->s = scale;
+    }
     size_t n = dj_numel_(A), nb = r * cc;
     reduce(B->val, A->val, A->rows, A->cols, how);
     if (B->tan)
@@ -147,6 +231,8 @@ dj_mat *dj_mat_dot(dj_ctx *c, const dj_mat *A, const dj_mat *B)
     for (size_t i = 0; i < n; ++i)
         s += A->val[i] * B->val[i];
     D->val[0] = s;
+    if (D->on_tape && dj_tape_push_(c, bw_dot, D, A, B, op) == NULL)
+        return NULL;
     if (D->tan) {
         double beta = 0.0;
         if (A->tan) {
@@ -167,6 +253,42 @@ dj_mat *dj_mat_dot(dj_ctx *c, const dj_mat *A, const dj_mat *B)
 static int fits_int(size_t a, size_t b)
 {
     return a <= (size_t)INT_MAX && b <= (size_t)INT_MAX;
+}
+
+/* C = op(A) op(B) (z[0] = transA, z[1] = transB).
+ * Ab: A = op(A) plain: Ab_k += Cb_k op(B)^T; transposed: Ab_k += op(B) Cb_k^T
+ *     (one GEMM per block: a right multiplication of the blocks).
+ * Bb: B plain: Bb_k += op(A)^T Cb_k for all k in ONE GEMM (the blocks of Cb
+ *     side by side); transposed: Bb_k += Cb_k^T op(A). */
+static void bw_matmul(dj_ctx *c, const dj_tape_entry_ *e)
+{
+    const dj_mat *A = e->in[0], *B = e->in[1], *C = e->out;
+    int ta = (int)e->z[0], tb = (int)e->z[1];
+    size_t m = C->rows, n = C->cols, k = ta ? A->rows : A->cols, q = c->p;
+    size_t na = dj_numel_(A), nb = dj_numel_(B), nc = m * n;
+    int lda = (int)A->rows, ldb = (int)B->rows;
+    double *ab = dj_adj_(c, A), *bb = dj_adj_(c, B);
+    if (ab)
+        for (size_t r = 0; r < q; ++r) {
+            if (!ta)
+                cblas_dgemm(CblasColMajor, CblasNoTrans, tb ? CblasNoTrans : CblasTrans,
+                            (int)m, (int)k, (int)n, 1.0, C->adj + r * nc, (int)m, B->val, ldb,
+                            1.0, ab + r * na, lda);
+            else
+                cblas_dgemm(CblasColMajor, tb ? CblasTrans : CblasNoTrans, CblasTrans,
+                            (int)k, (int)m, (int)n, 1.0, B->val, ldb, C->adj + r * nc, (int)m,
+                            1.0, ab + r * na, lda);
+        }
+    if (bb) {
+        if (!tb)
+            cblas_dgemm(CblasColMajor, ta ? CblasNoTrans : CblasTrans, CblasNoTrans, (int)k,
+                        (int)(n * q), (int)m, 1.0, A->val, lda, C->adj, (int)m, 1.0, bb, ldb);
+        else
+            for (size_t r = 0; r < q; ++r)
+                cblas_dgemm(CblasColMajor, CblasTrans, ta ? CblasTrans : CblasNoTrans, (int)n,
+                            (int)k, (int)m, 1.0, C->adj + r * nc, (int)m, A->val, lda, 1.0,
+                            bb + r * nb, ldb);
+    }
 }
 
 dj_mat *dj_mat_matmul(dj_ctx *c, const dj_mat *A, int transA, const dj_mat *B, int transB)
@@ -201,6 +323,13 @@ dj_mat *dj_mat_matmul(dj_ctx *c, const dj_mat *A, int transA, const dj_mat *B, i
     } else {
         cblas_dgemm(CblasColMajor, ta, tb, M, N, K, 1.0, A->val, lda, B->val, ldb, 0.0,
                     C->val, M);
+    }
+    if (C->on_tape) {
+        dj_tape_entry_ *e = dj_tape_push_(c, bw_matmul, C, A, B, op);
+        if (e == NULL)
+            return NULL;
+        e->z[0] = (size_t)(transA != 0);
+        e->z[1] = (size_t)(transB != 0);
     }
     if (C->tan == NULL)
         return C;

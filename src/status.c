@@ -16,6 +16,7 @@ const char *dj_strerror(int status)
         [DJ_ECALLBACK] = "a user callback failed",
         [DJ_ENONFINITE] = "NaN or Inf in an input that must be finite",
         [DJ_ECHECK] = "derivative check failed: the Jacobian disagrees with the reference",
+        [DJ_ENOTSUP] = "operation not supported in this mode",
     };
     if (status < 0)
         return "stopped by a user callback (its return code was passed through)";

@@ -44,6 +44,7 @@ extern "C" {
 #endif
 typedef double dj_vblk_ __attribute__((vector_size(8 * DJ_VB_), aligned(8)));
 typedef long long dj_vmask_ __attribute__((vector_size(8 * DJ_VB_), aligned(8)));
+
 #else
 #define DJ_HAVE_VECTOR_EXT_ 0
 #endif

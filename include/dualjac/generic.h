@@ -1,11 +1,12 @@
 /* dualjac/generic.h - type-generic operations, like <tgmath.h>.
  *
  * dj_sin(x), dj_mul(a, b), dj_pow(a, b), ... accept a double (or any
- * arithmetic type, converted to double), a dj_dual or a chunk (dj_c8 ...
- * dj_c64) and call the matching operation. Binary operations accept two
- * arguments of the same dual or chunk type, or one of them with a plain
- * number on either side: dj_mul(2, x), dj_pow(x, 3.0), dj_sub(x, y).
- * Mixing two different dual or chunk types is a compile error.
+ * arithmetic type, converted to double), a dj_dual, a chunk (dj_c8 ...
+ * dj_c64) or a dj_rvar (reverse mode, rvar.h) and call the matching
+ * operation. Binary operations accept two arguments of the same dual, chunk
+ * or rvar type, or one of them with a plain number on either side:
+ * dj_mul(2, x), dj_pow(x, 3.0), dj_sub(x, y). Mixing two different dual,
+ * chunk or rvar types is a compile error.
  *
  *   unary:   dj_neg dj_exp dj_exp2 dj_expm1 dj_log dj_log2 dj_log10 dj_log1p
  *            dj_sqrt dj_cbrt dj_sin dj_cos dj_tan dj_asin dj_acos dj_atan
@@ -23,6 +24,7 @@
 
 #include "dual.h"
 #include "chunk.h"
+#include "rvar.h"
 
 #ifdef __cplusplus
 #error "dualjac/generic.h uses C11 _Generic; C++ code can call the typed operations"
@@ -53,7 +55,8 @@ static inline double dj_real_fma(double a, double b, double c) { return fma(a, b
 /* Dispatch on one argument. */
 #define DJ_GEN1_(f, x) _Generic((x),                                          \
     dj_dual: dj_dual_##f, dj_c8: dj_c8_##f, dj_c16: dj_c16_##f,               \
-    dj_c32: dj_c32_##f, dj_c64: dj_c64_##f, default: dj_real_##f)
+    dj_c32: dj_c32_##f, dj_c64: dj_c64_##f, dj_rvar: dj_rvar_##f,           \
+    default: dj_real_##f)
 
 /* Dispatch on two arguments: same type, or a number on one side. */
 #define DJ_GEN2_(f, a, b) _Generic((a),                                       \
@@ -62,10 +65,12 @@ static inline double dj_real_fma(double a, double b, double c) { return fma(a, b
     dj_c16:  _Generic((b), dj_c16:  dj_c16_##f,  default: dj_c16_##f##_xd),  \
     dj_c32:  _Generic((b), dj_c32:  dj_c32_##f,  default: dj_c32_##f##_xd),  \
     dj_c64:  _Generic((b), dj_c64:  dj_c64_##f,  default: dj_c64_##f##_xd),  \
+    dj_rvar: _Generic((b), dj_rvar: dj_rvar_##f, default: dj_rvar_##f##_xd), \
     default: _Generic((b),                                                    \
         dj_dual: dj_dual_##f##_dx, dj_c8: dj_c8_##f##_dx,                     \
         dj_c16: dj_c16_##f##_dx, dj_c32: dj_c32_##f##_dx,                     \
-        dj_c64: dj_c64_##f##_dx, default: dj_real_##f))
+        dj_c64: dj_c64_##f##_dx, dj_rvar: dj_rvar_##f##_dx,                   \
+        default: dj_real_##f))
 
 #define dj_value(x)      DJ_GEN1_(value, x)(x)
 #define dj_const(T, c)   DJ_GEN1_(const, (T){0})(c)

@@ -18,9 +18,9 @@
  *     #include <dualjac/instantiate.h>
  *
  * This includes the file once per type, with DJ_T set to double, dj_dual,
- * dj_c8, dj_c16, dj_c32 and dj_c64, and DJ_NAME(rosen) expanding to rosen_real,
- * rosen_dual, rosen_c8, ..., rosen_c64. DJ_FORMS(rosen) then fills every form
- * of a dj_function at once:
+ * dj_c8, dj_c16, dj_c32, dj_c64 and dj_rvar, and DJ_NAME(rosen) expanding to
+ * rosen_real, rosen_dual, rosen_c8, ..., rosen_c64, rosen_rvar.
+ * DJ_FORMS(rosen) then fills every form of a dj_function at once:
  *
  *     dj_function F = { .n = 2, .m = 2, DJ_FORMS(rosen) };
  *
@@ -47,7 +47,7 @@
 #define DJ_FORMS(base)                                                        \
     .f = base##_real, .f_dual = base##_dual, .f_c8 = base##_c8,              \
     .f_c16 = base##_c16, .f_c32 = base##_c32, .f_c64 = base##_c64,          \
-    .chunk_hint = DJ_CHUNK_HINT
+    .f_rvar = base##_rvar, .chunk_hint = DJ_CHUNK_HINT
 #endif
 
 #define DJ_C(c) dj_const(DJ_T, (c))
@@ -85,6 +85,12 @@
 
 #define DJ_T dj_c64
 #define DJ_SFX_ c64
+#include DJ_TEMPLATE
+#undef DJ_T
+#undef DJ_SFX_
+
+#define DJ_T dj_rvar
+#define DJ_SFX_ rvar
 #include DJ_TEMPLATE
 #undef DJ_T
 #undef DJ_SFX_

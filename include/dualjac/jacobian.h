@@ -20,6 +20,7 @@
 #include "dual.h"
 #include "chunk.h"
 #include "mat.h"
+#include "rvar.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -31,6 +32,7 @@ typedef int (*dj_fn_c8)(void *user, const dj_c8 *x, dj_c8 *y);
 typedef int (*dj_fn_c16)(void *user, const dj_c16 *x, dj_c16 *y);
 typedef int (*dj_fn_c32)(void *user, const dj_c32 *x, dj_c32 *y);
 typedef int (*dj_fn_c64)(void *user, const dj_c64 *x, dj_c64 *y);
+typedef int (*dj_fn_rvar)(void *user, const dj_rvar *x, dj_rvar *y);
 
 /* A matrix program: x is the input as an n-by-1 dj_mat (reshape or slice it
  * into the matrices it stands for, in vec order); the program builds its
@@ -53,6 +55,7 @@ typedef struct dj_function {
     dj_fn_c16 f_c16;
     dj_fn_c32 f_c32;
     dj_fn_c64 f_c64;
+    dj_fn_rvar f_rvar;   /* reverse mode (tape scalar) */
     dj_fn_mat f_mat;     /* matrix program; when given, the derivative
                             drivers use it rather than the scalar forms */
     int chunk_hint;      /* widest chunk the forms run fastest at, or 0:
@@ -60,17 +63,26 @@ typedef struct dj_function {
                             unit that compiled them (see chunk.h) */
 } dj_function;
 
-/* Options of the forward drivers; NULL means all defaults. */
-typedef struct dj_fwd_opts {
-    int chunk;       /* tangent lanes per pass: 0 = choose (default), or one of
-                        1 (dj_dual), 8, 16, 32, 64 (that form must be given);
-                        for a matrix program any p >= 1 */
+/* Which mode a Jacobian uses (dj_jacobian). */
+typedef enum dj_jac_mode {
+    DJ_JAC_AUTO = 0,      /* chosen by shape and estimated cost */
+    DJ_JAC_FORWARD = 1,   /* columns, a chunk per pass */
+    DJ_JAC_REVERSE = 2    /* rows, a block per backward sweep */
+} dj_jac_mode;
+
+/* Options of the drivers; NULL means all defaults. */
+typedef struct dj_jac_opts {
+    int chunk;       /* directions per pass: 0 = choose (default). Forward
+                        scalar code: one of 1 (dj_dual), 8, 16, 32, 64 (that
+                        form must be given); matrix programs and reverse
+                        mode: any p >= 1 */
     int max_chunk;   /* with chunk == 0: widest width the choice may use;
                         0 = no limit */
     dj_ctx *ctx;     /* matrix programs: the context to run in (kept and
                         reused: no allocation after the first call); NULL:
                         one is made for the call */
-} dj_fwd_opts;
+    int mode;        /* dj_jacobian: a dj_jac_mode (default DJ_JAC_AUTO) */
+} dj_jac_opts;
 
 /* Matrix programs: directions per pass when not chosen (the tangents of
  * every intermediate matrix take p times its size). */
@@ -101,7 +113,7 @@ typedef struct dj_chunk_plan {
  * tangent blocks, so most Jacobians take a single pass.
  * Errors: DJ_EARG (F or plan NULL, chunk not a width), DJ_EDIM (p == 0),
  * DJ_ENOFORM (no dual or chunk form, or the requested width not given). */
-int dj_chunk_plan_make(const dj_function *F, size_t p, const dj_fwd_opts *opts,
+int dj_chunk_plan_make(const dj_function *F, size_t p, const dj_jac_opts *opts,
                        dj_chunk_plan *plan);
 
 /* dj_eval: y = f(x).  x[n], y[m].
@@ -122,7 +134,7 @@ int dj_jvp(const dj_function *F, const double *x, const double *v,
  * Cost: passes x (one evaluation + work per lane). */
 int dj_jvp_batch(const dj_function *F, const double *x, size_t p,
                  const double *V, size_t ldv, double *y, double *JV,
-                 size_t ldjv, const dj_fwd_opts *opts);
+                 size_t ldjv, const dj_jac_opts *opts);
 
 /* dj_jacfwd: y = f(x) and the full m-by-n Jacobian by forward mode, a chunk
  * of columns per pass (inputs seeded with columns of the identity).
@@ -130,7 +142,43 @@ int dj_jvp_batch(const dj_function *F, const double *x, size_t p,
  * Zero entries come back as +0 (never -0).
  * Cost: ceil(n / W) passes of a W-lane chunk evaluation. */
 int dj_jacfwd(const dj_function *F, const double *x, double *y, double *J,
-              size_t ldj, const dj_fwd_opts *opts);
+              size_t ldj, const dj_jac_opts *opts);
+
+/* ---- reverse mode ----------------------------------------------------------- */
+
+/* dj_vjp: y = f(x) and jtw = J^T w (the row w^T J, as a column) by one
+ * backward sweep. x[n], w[m], y[m] (may be NULL), jtw[n]. Uses the matrix
+ * program (reverse mode) or f_rvar. Cost: one taped evaluation and one
+ * sweep, about 3-4 primal evaluations. */
+int dj_vjp(const dj_function *F, const double *x, const double *w, double *y,
+           double *jtw);
+
+/* dj_vjp_batch: JTW = J^T W for q output directions at once (W m-by-q,
+ * ldw >= m; JTW n-by-q, ldjtw >= n); y may be NULL. Sweeps of up to
+ * opts->chunk (default 256) directions, each one taped evaluation. */
+int dj_vjp_batch(const dj_function *F, const double *x, size_t q, const double *W,
+                 size_t ldw, double *y, double *JTW, size_t ldjtw, const dj_jac_opts *opts);
+
+/* dj_jacrev: y = f(x) and the full m-by-n Jacobian by reverse mode, a
+ * block of rows per sweep (outputs seeded with rows of the identity), into
+ * J (column-major, ldj >= m). Cost: ceil(m / q) sweeps. */
+int dj_jacrev(const dj_function *F, const double *x, double *y, double *J, size_t ldj,
+              const dj_jac_opts *opts);
+
+/* dj_jacobian: the full Jacobian by forward or reverse mode, whichever the
+ * cost model says is cheaper (or opts->mode). The model, in primal
+ * evaluations (measured with dualjac-bench on this project's problems):
+ *   scalar code:     forward  ceil(n/W) (1 + 0.05 W)   (W the chunk width)
+ *                    reverse  ceil(m/q) (3 + 0.5 q)     (q = min(m, 256))
+ *   matrix programs: forward  1 + 1.0 n,   reverse  2 + 1.5 m  (one pass each)
+ * A mode whose forms are missing is not considered. Errors as the two
+ * drivers, DJ_ENOFORM when neither mode has a form. */
+int dj_jacobian(const dj_function *F, const double *x, double *y, double *J, size_t ldj,
+                const dj_jac_opts *opts);
+
+/* dj_jacobian_mode: the mode dj_jacobian would use for F (DJ_JAC_FORWARD or
+ * DJ_JAC_REVERSE), or a negative status when neither can run. */
+int dj_jacobian_mode(const dj_function *F, const dj_jac_opts *opts);
 
 #ifdef __cplusplus
 }

@@ -38,7 +38,8 @@ extern "C" {
 
 typedef enum dj_mode {
     DJ_MODE_PRIMAL = 0,   /* values only */
-    DJ_MODE_FORWARD = 1   /* values and p tangents */
+    DJ_MODE_FORWARD = 1,  /* values and p tangents */
+    DJ_MODE_REVERSE = 2   /* values, recorded on a tape; q adjoint blocks */
 } dj_mode;
 
 typedef struct dj_mat {
@@ -54,6 +55,11 @@ typedef struct dj_mat {
      * shortcuts). Never set it by hand. */
     int seeded;
     ptrdiff_t seed_off;
+    /* Reverse mode: on_tape when the matrix depends on a variable; adj
+     * holds its q adjoint blocks (rows*cols each) once the backward sweep
+     * has reached it. */
+    int on_tape;
+    double *adj;
 } dj_mat;
 
 typedef struct dj_ctx dj_ctx;
@@ -65,8 +71,10 @@ typedef struct dj_ctx dj_ctx;
 dj_ctx *dj_ctx_new(void);
 void dj_ctx_free(dj_ctx *c);
 
-/* dj_ctx_set_mode: switch mode (forward needs p >= 1; primal takes p = 0),
- * then reset. Errors: DJ_EARG (NULL, unknown mode), DJ_EDIM (p). */
+/* dj_ctx_set_mode: switch mode, then reset. Forward: p >= 1 tangent
+ * blocks per matrix; reverse: p >= 1 adjoint blocks (output directions
+ * swept back at once); primal takes p = 0. Errors: DJ_EARG (NULL, unknown
+ * mode), DJ_EDIM (p). */
 int dj_ctx_set_mode(dj_ctx *c, dj_mode mode, size_t p);
 dj_mode dj_ctx_mode(const dj_ctx *c);
 size_t dj_ctx_tangents(const dj_ctx *c);     /* p; 0 in primal mode */
@@ -77,7 +85,9 @@ size_t dj_ctx_tangents(const dj_ctx *c);     /* p; 0 in primal mode */
 void dj_ctx_reset(dj_ctx *c);
 
 /* dj_ctx_set_limit: cap the arena at `bytes` (0 = no cap); an operation
- * that would exceed it fails with DJ_ENOMEM. */
+ * that would exceed it fails with DJ_ENOMEM. In reverse mode the arena
+ * holds the tape (what each operation's adjoint rule needs), so this is
+ * also the tape's memory limit. */
 int dj_ctx_set_limit(dj_ctx *c, size_t bytes);
 size_t dj_ctx_bytes_used(const dj_ctx *c);   /* since the last reset */
 size_t dj_ctx_bytes_reserved(const dj_ctx *c);
@@ -92,6 +102,26 @@ const char *dj_ctx_error(const dj_ctx *c);
 /* dj_ctx_fail: record a failure (for user code built on dj_mat; the first
  * one wins). Returns status. */
 int dj_ctx_fail(dj_ctx *c, int status, const char *op, const char *msg);
+
+/* ---- reverse mode ----------------------------------------------------------- */
+
+/* dj_ctx_backward: the backward sweep. Seeds Y's adjoint with Yb (q blocks
+ * of Y's size, block k at Yb + k*ldyb, each column-major with leading
+ * dimension Y->rows) and applies the adjoint rules of every recorded
+ * operation in reverse order, so that every variable X gets
+ * Xb_k = J_X^T vec(Yb_k). The context must be in reverse mode with no
+ * error; a Y not on the tape leaves every adjoint zero. Call once per
+ * recorded program (dj_ctx_reset before recording again).
+ * Errors: DJ_EARG, DJ_EDIM (ldyb), DJ_ENOTSUP (not reverse mode),
+ * DJ_ENOMEM (adjoint storage over the limit). */
+int dj_ctx_backward(dj_ctx *c, const dj_mat *Y, const double *Yb, size_t ldyb);
+
+/* dj_mat_get_adjoint: adjoint block k of A after the sweep (zeros if the
+ * sweep did not reach A), into out with leading dimension ld. */
+int dj_mat_get_adjoint(const dj_ctx *c, const dj_mat *A, size_t k, double *out, size_t ld);
+
+/* dj_ctx_tape_ops: operations recorded since the last reset. */
+size_t dj_ctx_tape_ops(const dj_ctx *c);
 
 /* ---- creation and structure --------------------------------------------- */
 
@@ -109,7 +139,9 @@ dj_mat *dj_mat_view(dj_ctx *c, size_t rows, size_t cols, const double *data);
 /* dj_mat_var: a matrix with values and tangents from the caller: data as in
  * dj_mat_const; tan = p blocks of rows*cols, block k at tan + k*ldt
  * (ldt >= rows*cols), each column-major with leading dimension rows; tan may
- * be NULL (a constant). In primal mode tan is ignored. */
+ * be NULL (a constant). In primal mode tan is ignored; in reverse mode a
+ * non-NULL tan (its contents unused) marks a variable: it goes on the tape
+ * and collects an adjoint. */
 dj_mat *dj_mat_var(dj_ctx *c, size_t rows, size_t cols, const double *data,
                    size_t ld, const double *tan, size_t ldt);
 

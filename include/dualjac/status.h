@@ -27,6 +27,7 @@ typedef enum dj_status {
     DJ_ECALLBACK,     /* a user callback failed (matrix programs) */
     DJ_ENONFINITE,    /* NaN or Inf where the call cannot accept it */
     DJ_ECHECK,        /* a derivative check ran and found a wrong Jacobian */
+    DJ_ENOTSUP,       /* the operation is not available in this mode */
     DJ_STATUS_COUNT_  /* number of codes; not a code */
 } dj_status;
 

@@ -67,10 +67,17 @@ DJ_INLINE_ DJ_T_ DJ_P_(const)(double c)
  * any other lane index gives a constant. */
 DJ_INLINE_ DJ_T_ DJ_P_(seed)(double v, int lane)
 {
-    DJ_T_ y;
-    y.v = v;
-    for (int k = 0; k < DJ_N_; ++k)
-        DJ_L_(y, k) = (k == lane) ? 1.0 : 0.0;
+    DJ_T_ y = DJ_P_(const)(v);
+    if (lane >= 0 && lane < DJ_N_) {
+        DJ_L_(y, lane) = 1.0;
+#if DJ_VEC_
+        /* GCC 12 with AVX-512 miscompiles arithmetic on a vector it knows
+           to be zeros with one lane set at a variable index (x + y gave all
+           lanes 1; a 10-line reproducer, also with the lane written through
+           the vector): the empty asm hides y's contents from the optimizer */
+        __asm__("" : "+m"(y));
+#endif
+    }
     return y;
 }
 
