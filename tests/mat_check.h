@@ -189,6 +189,94 @@ done:
     return fails;
 }
 
+static inline void mc_rand(uint64_t *seed, double *a, size_t n, double lo, double hi);
+
+/* The dot-product (adjoint) test of a program's reverse rule against its
+ * forward rule: for q random directions dX_k (in each input's tangent
+ * space) and q random output adjoints Yb_k,
+ *     <Yb_k, dY_k>  ==  sum over inputs <Xb_k, dX_k>
+ * to tol relative to the sum of the magnitudes of the products. Also the
+ * values of the reverse run equal the primal's. Returns the number of
+ * failures. */
+static inline int adjoint_check(const char *name, mc_prog prog, void *user, int nin,
+                                const mc_input *in, size_t q, uint64_t seed, double tol)
+{
+    int fails = 0;
+    double *vals[8], *tans[8];
+    for (int i = 0; i < nin; ++i) {
+        size_t n = in[i].rows * in[i].cols;
+        vals[i] = malloc(n * sizeof(double));
+        tans[i] = malloc(n * q * sizeof(double));
+        memcpy(vals[i], in[i].val, n * sizeof(double));
+        for (size_t k = 0; k < q; ++k)
+            mc_direction(&seed, &in[i], tans[i] + k * n);
+    }
+    dj_ctx *cf = dj_ctx_new(), *cr = dj_ctx_new();
+    dj_ctx_set_mode(cf, DJ_MODE_FORWARD, q);
+    dj_ctx_set_mode(cr, DJ_MODE_REVERSE, q);
+    dj_mat *m[8];
+    dj_mat *Yf = mc_run(cf, prog, user, nin, in, vals, tans);
+    for (int i = 0; i < nin; ++i)
+        m[i] = dj_mat_var(cr, in[i].rows, in[i].cols, vals[i], in[i].rows,
+                          in[i].kind != MC_CONST ? vals[i] : NULL, in[i].rows * in[i].cols);
+    dj_mat *Yr = prog(cr, m, user);
+    if (Yf == NULL || Yr == NULL) {
+        fprintf(stderr, "\n  %s: %s run failed: %s: %s\n", name, Yf ? "reverse" : "forward",
+                dj_ctx_error_op(Yf ? cr : cf), dj_ctx_error(Yf ? cr : cf));
+        fails++;
+        goto done;
+    }
+    size_t ny = Yr->rows * Yr->cols;
+    for (size_t i = 0; i < ny; ++i)
+        if (!(Yr->val[i] == Yf->val[i] || (isnan(Yr->val[i]) && isnan(Yf->val[i])))) {
+            if (fails++ < 3)
+                fprintf(stderr, "\n  %s: value %zu: reverse %.17g, forward %.17g\n", name, i,
+                        Yr->val[i], Yf->val[i]);
+        }
+    double *yb = malloc(ny * q * sizeof(double)), *dy = malloc(ny * sizeof(double));
+    mc_rand(&seed, yb, ny * q, -1, 1);
+    if (dj_ctx_backward(cr, Yr, yb, ny) != DJ_OK) {
+        fprintf(stderr, "\n  %s: backward sweep failed: %s\n", name, dj_ctx_error(cr));
+        fails++;
+    } else {
+        for (size_t k = 0; k < q; ++k) {
+            dj_mat_get_tangent(cf, Yf, k, dy, Yf->rows);
+            double lhs = 0, rhs = 0, mag = 0;
+            for (size_t i = 0; i < ny; ++i) {
+                lhs += yb[i + k * ny] * dy[i];
+                mag += fabs(yb[i + k * ny] * dy[i]);
+            }
+            for (int j = 0; j < nin; ++j) {
+                if (in[j].kind == MC_CONST)
+                    continue;
+                size_t n = in[j].rows * in[j].cols;
+                double *xb = malloc(n * sizeof(double));
+                dj_mat_get_adjoint(cr, m[j], k, xb, in[j].rows);
+                for (size_t i = 0; i < n; ++i) {
+                    rhs += xb[i] * tans[j][i + k * n];
+                    mag += fabs(xb[i] * tans[j][i + k * n]);
+                }
+                free(xb);
+            }
+            if (!(fabs(lhs - rhs) <= tol * (mag + 1e-300))) {
+                if (fails++ < 3)
+                    fprintf(stderr, "\n  %s: direction %zu: <Yb, dY> = %.17g, <Xb, dX> = %.17g\n",
+                            name, k, lhs, rhs);
+            }
+        }
+    }
+    free(yb);
+    free(dy);
+done:
+    dj_ctx_free(cf);
+    dj_ctx_free(cr);
+    for (int i = 0; i < nin; ++i) {
+        free(vals[i]);
+        free(tans[i]);
+    }
+    return fails;
+}
+
 /* Random matrices for tests. */
 static inline void mc_rand(uint64_t *seed, double *a, size_t n, double lo, double hi)
 {

@@ -2,18 +2,12 @@
  * linear operations, products and elementwise functions; every rule
  * against finite differences and one-direction runs (mat_check.h), for
  * several shapes and p in {1, 3, 8, 17}; the context's errors and arena. */
-#include "mat_check.h"
+#include "mat_ops.h"
 
 static const size_t ps[] = { 1, 3, 8, 17 };
 #define NPS (sizeof ps / sizeof *ps)
 static const size_t shapes[][2] = { { 1, 1 }, { 5, 5 }, { 7, 3 }, { 3, 7 }, { 16, 64 } };
 #define NSHAPES (sizeof shapes / sizeof *shapes)
-
-typedef dj_mat *(*unary_fn)(dj_ctx *, const dj_mat *);
-typedef dj_mat *(*binary_fn)(dj_ctx *, const dj_mat *, const dj_mat *);
-
-static dj_mat *p_unary(dj_ctx *c, dj_mat **in, void *u) { return ((unary_fn)u)(c, in[0]); }
-static dj_mat *p_binary(dj_ctx *c, dj_mat **in, void *u) { return ((binary_fn)u)(c, in[0], in[1]); }
 
 /* Check a unary op on every shape and p with values in [lo, hi]. */
 static int check_unary(const char *name, unary_fn f, double lo, double hi, double fd_tol)
@@ -32,24 +26,6 @@ static int check_unary(const char *name, unary_fn f, double lo, double hi, doubl
     return fails;
 }
 
-static struct { const char *name; unary_fn f; double lo, hi; } unary_ops[] = {
-    { "neg", dj_mat_neg, -2, 2 },     { "exp", dj_mat_exp, -2, 2 },
-    { "exp2", dj_mat_exp2, -2, 2 },   { "expm1", dj_mat_expm1, -2, 2 },
-    { "log", dj_mat_log, 0.5, 3 },    { "log2", dj_mat_log2, 0.5, 3 },
-    { "log10", dj_mat_log10, 0.5, 3 }, { "log1p", dj_mat_log1p, -0.5, 2 },
-    { "sqrt", dj_mat_sqrt, 0.5, 3 },  { "cbrt", dj_mat_cbrt, 0.5, 3 },
-    { "sin", dj_mat_sin, -3, 3 },     { "cos", dj_mat_cos, -3, 3 },
-    { "tan", dj_mat_tan, -1, 1 },     { "asin", dj_mat_asin, -0.8, 0.8 },
-    { "acos", dj_mat_acos, -0.8, 0.8 }, { "atan", dj_mat_atan, -3, 3 },
-    { "sinh", dj_mat_sinh, -2, 2 },   { "cosh", dj_mat_cosh, -2, 2 },
-    { "tanh", dj_mat_tanh, -2, 2 },   { "asinh", dj_mat_asinh, -3, 3 },
-    { "acosh", dj_mat_acosh, 1.5, 4 }, { "atanh", dj_mat_atanh, -0.8, 0.8 },
-    { "erf", dj_mat_erf, -2, 2 },     { "erfc", dj_mat_erfc, -2, 2 },
-    { "fabs", dj_mat_fabs, 0.1, 2 },  { "floor", dj_mat_floor, 0.1, 0.9 },
-    { "ceil", dj_mat_ceil, 0.1, 0.9 }, { "round", dj_mat_round, 0.1, 0.4 },
-    { "trunc", dj_mat_trunc, 0.1, 0.9 },
-};
-
 static void test_unary(void)
 {
     for (size_t i = 0; i < sizeof unary_ops / sizeof *unary_ops; ++i) {
@@ -65,110 +41,41 @@ static void test_unary(void)
  * column, on either side). */
 static void test_binary(void)
 {
-    struct { const char *name; binary_fn f; double lo, hi; } ops[] = {
-        { "add", dj_mat_add, -2, 2 },     { "sub", dj_mat_sub, -2, 2 },
-        { "emul", dj_mat_emul, -2, 2 },   { "ediv", dj_mat_ediv, 0.5, 2 },
-        { "epow", dj_mat_epow, 0.5, 2 },  { "emin", dj_mat_emin, -2, 2 },
-        { "emax", dj_mat_emax, -2, 2 },   { "eatan2", dj_mat_eatan2, 0.5, 2 },
-        { "ehypot", dj_mat_ehypot, 0.5, 2 },
-    };
     uint64_t seed = 77;
-    for (size_t o = 0; o < sizeof ops / sizeof *ops; ++o) {
-        const size_t r = 6, cc = 4;
-        /* B's shape: same, scalar, column, row; and A broadcast instead */
-        const size_t bs[][4] = { { r, cc, r, cc }, { r, cc, 1, 1 }, { r, cc, r, 1 },
-                                 { r, cc, 1, cc }, { 1, 1, r, cc }, { r, 1, 1, cc } };
-        for (size_t b = 0; b < sizeof bs / sizeof *bs; ++b) {
+    for (size_t o = 0; o < sizeof binary_ops / sizeof *binary_ops; ++o) {
+        for (size_t b = 0; b < sizeof binary_shapes / sizeof *binary_shapes; ++b) {
+            const size_t *bs = binary_shapes[b];
             double A[24], B[24];
-            mc_rand(&seed, A, 24, ops[o].lo, ops[o].hi);
-            mc_rand(&seed, B, 24, ops[o].lo, ops[o].hi);
-            mc_input in[2] = { { bs[b][0], bs[b][1], A, MC_GENERAL },
-                               { bs[b][2], bs[b][3], B, MC_GENERAL } };
+            mc_rand(&seed, A, 24, binary_ops[o].lo, binary_ops[o].hi);
+            mc_rand(&seed, B, 24, binary_ops[o].lo, binary_ops[o].hi);
+            mc_input in[2] = { { bs[0], bs[1], A, MC_GENERAL }, { bs[2], bs[3], B, MC_GENERAL } };
             for (size_t q = 0; q < NPS; ++q) {
-                int f = mat_check(ops[o].name, p_binary, (void *)ops[o].f, 2, in, ps[q],
-                                  seed + q, 1e-6, 1e-13);
+                int f = mat_check(binary_ops[o].name, p_binary, (void *)binary_ops[o].f, 2, in,
+                                  ps[q], seed + q, 1e-6, 1e-13);
                 CU_ASSERT_EQUAL(f, 0);
             }
             /* one argument constant */
             in[1].kind = MC_CONST;
-            CU_ASSERT_EQUAL(mat_check(ops[o].name, p_binary, (void *)ops[o].f, 2, in, 3,
-                                      seed, 1e-6, 1e-13), 0);
+            CU_ASSERT_EQUAL(mat_check(binary_ops[o].name, p_binary, (void *)binary_ops[o].f, 2,
+                                      in, 3, seed, 1e-6, 1e-13), 0);
         }
     }
 }
 
-/* ---- structure and linear ops --------------------------------------------- */
-
-static dj_mat *p_copy(dj_ctx *c, dj_mat **in, void *u) { (void)u; return dj_mat_copy(c, in[0]); }
-static dj_mat *p_transpose(dj_ctx *c, dj_mat **in, void *u) { (void)u; return dj_mat_transpose(c, in[0]); }
-static dj_mat *p_vec(dj_ctx *c, dj_mat **in, void *u) { (void)u; return dj_mat_vec(c, in[0]); }
-static dj_mat *p_block(dj_ctx *c, dj_mat **in, void *u)
-{
-    (void)u;
-    size_t r = in[0]->rows, cc = in[0]->cols;
-    return dj_mat_block(c, in[0], r / 3, cc / 2, r - r / 3, cc - cc / 2);
-}
-static dj_mat *p_hcat(dj_ctx *c, dj_mat **in, void *u) { (void)u; return dj_mat_hcat(c, in[0], in[0]); }
-static dj_mat *p_vcat(dj_ctx *c, dj_mat **in, void *u)
-{
-    (void)u;
-    return dj_mat_vcat(c, in[0], dj_mat_scale(c, in[0], -2.0));
-}
-static dj_mat *p_slice(dj_ctx *c, dj_mat **in, void *u)
-{
-    (void)u;
-    size_t n = in[0]->rows * in[0]->cols;
-    return dj_mat_slice(c, in[0], n - 1, -2, (n + 1) / 2);
-}
-static dj_mat *p_gather(dj_ctx *c, dj_mat **in, void *u)
-{
-    (void)u;
-    size_t n = in[0]->rows * in[0]->cols, idx[5] = { 0, n - 1, n / 2, 0, n / 3 };
-    return dj_mat_gather(c, in[0], idx, 5);
-}
-static dj_mat *p_scale(dj_ctx *c, dj_mat **in, void *u) { (void)u; return dj_mat_scale(c, in[0], -1.75); }
-static dj_mat *p_axpy(dj_ctx *c, dj_mat **in, void *u)
-{
-    (void)u;
-    return dj_mat_axpy(c, 0.5, in[0], dj_mat_sin(c, in[0]));
-}
-static dj_mat *p_sum(dj_ctx *c, dj_mat **in, void *u) { (void)u; return dj_mat_sum(c, in[0]); }
-static dj_mat *p_sum_cols(dj_ctx *c, dj_mat **in, void *u) { (void)u; return dj_mat_sum_cols(c, in[0]); }
-static dj_mat *p_sum_rows(dj_ctx *c, dj_mat **in, void *u) { (void)u; return dj_mat_sum_rows(c, in[0]); }
-static dj_mat *p_mean(dj_ctx *c, dj_mat **in, void *u) { (void)u; return dj_mat_mean(c, in[0]); }
-static dj_mat *p_dot(dj_ctx *c, dj_mat **in, void *u)
-{
-    (void)u;
-    return dj_mat_dot(c, in[0], dj_mat_exp(c, in[0]));
-}
-static dj_mat *p_trace(dj_ctx *c, dj_mat **in, void *u)
-{
-    (void)u;
-    return dj_mat_trace(c, dj_mat_matmul(c, in[0], 1, in[0], 0));   /* square */
-}
-
 static void test_structure_linear(void)
 {
-    struct { const char *name; mc_prog f; } progs[] = {
-        { "copy", p_copy },   { "transpose", p_transpose }, { "vec", p_vec },
-        { "block", p_block }, { "hcat", p_hcat },           { "vcat", p_vcat },
-        { "slice", p_slice }, { "gather", p_gather },       { "scale", p_scale },
-        { "axpy", p_axpy },   { "sum", p_sum },             { "sum_cols", p_sum_cols },
-        { "sum_rows", p_sum_rows }, { "mean", p_mean },     { "dot", p_dot },
-        { "trace", p_trace },
-    };
     uint64_t seed = 5;
-    for (size_t o = 0; o < sizeof progs / sizeof *progs; ++o)
+    for (size_t o = 0; o < sizeof structure_ops / sizeof *structure_ops; ++o)
         for (size_t s = 0; s < NSHAPES; ++s) {
             size_t r = shapes[s][0], cc = shapes[s][1];
             double *a = malloc(r * cc * sizeof *a);
             mc_rand(&seed, a, r * cc, -1, 1);
             mc_input in[1] = { { r, cc, a, MC_GENERAL } };
             for (size_t q = 0; q < NPS; ++q) {
-                int f = mat_check(progs[o].name, progs[o].f, NULL, 1, in, ps[q], seed, 1e-6,
+                int f = mat_check(structure_ops[o].name, structure_ops[o].f, NULL, 1, in, ps[q], seed, 1e-6,
                                   1e-13);
                 if (f)
-                    fprintf(stderr, "\n  %s %zux%zu p=%zu: %d failures\n", progs[o].name, r,
+                    fprintf(stderr, "\n  %s %zux%zu p=%zu: %d failures\n", structure_ops[o].name, r,
                             cc, ps[q], f);
                 CU_ASSERT_EQUAL(f, 0);
             }
@@ -178,25 +85,14 @@ static void test_structure_linear(void)
 
 /* ---- products --------------------------------------------------------------- */
 
-typedef struct { int ta, tb; } mm_opts;
-static dj_mat *p_matmul(dj_ctx *c, dj_mat **in, void *u)
-{
-    mm_opts *o = u;
-    return dj_mat_matmul(c, in[0], o->ta, in[1], o->tb);
-}
-static dj_mat *p_matvec(dj_ctx *c, dj_mat **in, void *u) { (void)u; return dj_mat_matvec(c, in[0], in[1]); }
-static dj_mat *p_outer(dj_ctx *c, dj_mat **in, void *u) { (void)u; return dj_mat_outer(c, in[0], in[1]); }
-
 static void test_products(void)
 {
     uint64_t seed = 11;
     /* (m, k, n) for op(A) m-by-k times op(B) k-by-n */
-    const size_t dims[][3] = { { 1, 1, 1 }, { 5, 5, 5 }, { 7, 3, 4 }, { 3, 7, 1 },
-                               { 64, 16, 33 }, { 4, 9, 1 } };
-    for (size_t d = 0; d < sizeof dims / sizeof *dims; ++d)
+    for (size_t d = 0; d < sizeof product_dims / sizeof *product_dims; ++d)
         for (int t = 0; t < 4; ++t) {
             mm_opts o = { t & 1, t >> 1 };
-            size_t m = dims[d][0], k = dims[d][1], n = dims[d][2];
+            size_t m = product_dims[d][0], k = product_dims[d][1], n = product_dims[d][2];
             size_t ar = o.ta ? k : m, ac = o.ta ? m : k, br = o.tb ? n : k, bc = o.tb ? k : n;
             double *A = malloc(ar * ac * sizeof *A), *B = malloc(br * bc * sizeof *B);
             mc_rand(&seed, A, ar * ac, -1, 1);
