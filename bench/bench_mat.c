@@ -210,6 +210,89 @@ static int bench_matprob(const opts *o, FILE *csv, matprob *p, const char *label
     return fails;
 }
 
+/* ---- forward against reverse ------------------------------------------------ */
+
+typedef struct mode_ctx {
+    matprob *p;
+    const double *x;
+    double *y, *J;
+    dj_jac_opts jo;
+} mode_ctx;
+
+static int run_mode_jac(void *u)
+{
+    mode_ctx *k = u;
+    return dj_jacobian(&k->p->F, k->x, k->y, k->J, k->p->nout, &k->jo);
+}
+
+/* R of the forward, reverse and automatic Jacobians against the loop
+ * primal; the automatic choice should be within 1.2x of the better mode. */
+static int bench_modes(const opts *o, FILE *csv, matprob *p, const char *label)
+{
+    size_t n = p->nin, m = p->nout;
+    double *x = malloc(n * sizeof *x), *y = malloc(m * sizeof *y);
+    double *J = malloc(m * n * sizeof *J), *Jf = malloc(m * n * sizeof *Jf);
+    matprob_start(p, 42, x);
+    dj_ctx *c = dj_ctx_new();
+    mp_ctx k = { p, x, y, J, { 0, 0, c, 0 } };
+    mode_ctx mc = { p, x, y, J, { 0, 0, c, DJ_JAC_FORWARD } };
+    stat3 tl, t[3];
+    int fails = 0, rc = time_it(o, run_loops, &k, &tl);
+    const char *names[3] = { "forward", "reverse", "auto" };
+    int ok[3] = { 0, 0, 0 };
+    double err = 0;
+    for (int i = 0; i < 3 && rc == 0; ++i) {
+        mc.jo.mode = i == 0 ? DJ_JAC_FORWARD : i == 1 ? DJ_JAC_REVERSE : DJ_JAC_AUTO;
+        int r = time_it(o, run_mode_jac, &mc, &t[i]);
+        ok[i] = r == 0;
+        if (i == 0 && ok[0])
+            memcpy(Jf, J, m * n * sizeof *J);
+        if (i == 1 && ok[1] && ok[0]) {
+            double mag = 0;
+            for (size_t q = 0; q < m * n; ++q) {
+                err = fmax(err, fabs(J[q] - Jf[q]));
+                mag = fmax(mag, fabs(Jf[q]));
+            }
+            err /= fmax(mag, 1e-300);
+            if (!(err <= 1e-12)) {
+                fails++;
+            }
+        }
+        if (!ok[i] && r != DJ_ENOTSUP)
+            fails++;
+    }
+    if (rc != 0) {
+        printf("%-20s failed: %s\n", label, dj_strerror(rc));
+        fails++;
+    } else {
+        int chosen = dj_jacobian_mode(&p->F, NULL);
+        printf("%-20s primal %8.2f us  R forward %s", label, tl.med * 1e6, "");
+        for (int i = 0; i < 3; ++i) {
+            if (ok[i])
+                printf("%s%7.2f", i ? (i == 1 ? "  reverse " : "  auto ") : "", t[i].med / tl.med);
+            else
+                printf("%s    n/a", i ? (i == 1 ? "  reverse " : "  auto ") : "");
+        }
+        if (ok[0] && ok[1] && ok[2]) {
+            double best = fmin(t[0].med, t[1].med), ratio = t[2].med / best;
+            printf("  (auto chose %s, %.2fx the better mode%s)  |Jrev-Jfwd| %.1e%s",
+                   chosen == DJ_JAC_REVERSE ? "reverse" : "forward", ratio,
+                   ratio <= 1.2 ? "" : ": more than 1.2x", err, err <= 1e-12 ? "" : "  WRONG");
+        } else if (!ok[1]) {
+            printf("  (no reverse rule for this program yet)");
+        }
+        printf("\n");
+        if (csv)
+            for (int i = 0; i < 3; ++i)
+                if (ok[i])
+                    fprintf(csv, "%s,%zu,%zu,jac_%s,%.6e,%.6e,%.6e,%.4f\n", label, n, m,
+                            names[i], t[i].med, t[i].min, t[i].max, t[i].med / tl.med);
+    }
+    dj_ctx_free(c);
+    free(x); free(y); free(J); free(Jf);
+    return fails;
+}
+
 int bench_matrix(const opts *o, FILE *csv)
 {
     int fails = 0;
@@ -243,6 +326,32 @@ int bench_matrix(const opts *o, FILE *csv)
             continue;
         }
         fails += bench_matprob(o, csv, &p, label, ns[i] == 16 ? 40.0 : 1e9);
+        matprob_free(&p);
+    }
+    printf("\nforward against reverse: R = T / T_primal (loop primal); targets: reverse R < 2 "
+           "for mlp 256x256x4, auto within 1.2x of the better mode\n");
+    struct { size_t n, h, m; } shapes[] = { { 256, 256, 4 }, { 4, 256, 256 }, { 64, 64, 64 } };
+    for (size_t i = 0; i < 3; ++i) {
+        matprob p;
+        char label[64];
+        snprintf(label, sizeof label, "mlp %zux%zux%zu", shapes[i].n, shapes[i].h, shapes[i].m);
+        if (matprob_mlp(&p, shapes[i].n, shapes[i].h, shapes[i].m, 1) != DJ_OK) {
+            fails++;
+            continue;
+        }
+        fails += bench_modes(o, csv, &p, label);
+        matprob_free(&p);
+    }
+    for (size_t i = 0; i < 2; ++i) {
+        matprob p;
+        char label[64];
+        size_t nn = i ? 32 : 16;
+        snprintf(label, sizeof label, "logdet n=%zu", nn);
+        if (matprob_logdet(&p, nn) != DJ_OK) {
+            fails++;
+            continue;
+        }
+        fails += bench_modes(o, csv, &p, label);
         matprob_free(&p);
     }
     printf("\n");
