@@ -194,16 +194,29 @@ static size_t value_size(int w)
 
 /* ---- matrix programs -------------------------------------------------------- */
 
-/* Run the matrix program once in c (already in the right mode): x as an
- * n-by-1 matrix with the given tangent blocks (NULL: constant). On success
- * *out is the result, with m entries. */
-static int mat_run(const dj_function *F, dj_ctx *c, const double *x, const double *tan,
-                   ptrdiff_t seed_off, int seeded, dj_mat **out)
+void dj_fill_seeds_(double *seed, size_t len, size_t cols, const double *V, size_t ldv,
+                    size_t col0)
+{
+    for (size_t k = 0; k < cols; ++k) {
+        double *s = seed + k * len;
+        if (V != NULL) {
+            memcpy(s, V + (col0 + k) * ldv, len * sizeof(double));
+        } else {
+            memset(s, 0, len * sizeof(double));
+            s[col0 + k] = 1.0;
+        }
+    }
+}
+
+int dj_run_program_(const dj_function *F, dj_ctx *c, const double *x, const double *tan,
+                    ptrdiff_t seed_off, int seeded, dj_mat **xmat, dj_mat **out)
 {
     dj_mat *X = dj_mat_var(c, F->n, 1, x, F->n, tan, F->n);
     dj_mat *Y = NULL;
     if (X == NULL)
         return dj_ctx_status(c);
+    if (xmat != NULL)
+        *xmat = X;
     if (seeded && X->tan) {          /* unit directions: operations may use it */
         X->seeded = 1;
         X->seed_off = seed_off;
@@ -247,17 +260,9 @@ static int mat_fwd_run(const dj_function *F, const double *x, size_t p, const do
         rc = dj_ctx_set_mode(c, DJ_MODE_FORWARD, cols);
         if (rc != DJ_OK)
             break;
-        for (size_t k = 0; k < cols; ++k) {
-            double *s = seed + k * n;
-            if (V != NULL) {
-                memcpy(s, V + (col0 + k) * ldv, n * sizeof(double));
-            } else {
-                memset(s, 0, n * sizeof(double));
-                s[col0 + k] = 1.0;
-            }
-        }
+        dj_fill_seeds_(seed, n, cols, V, ldv, col0);
         dj_mat *Y = NULL;
-        rc = mat_run(F, c, x, seed, (ptrdiff_t)col0, V == NULL, &Y);
+        rc = dj_run_program_(F, c, x, seed, (ptrdiff_t)col0, V == NULL, NULL, &Y);
         if (rc != DJ_OK)
             break;
         if (y != NULL && col0 == 0)
@@ -285,7 +290,7 @@ static int mat_eval(const dj_function *F, const double *x, double *y)
     if (c == NULL)
         return DJ_ENOMEM;
     dj_mat *Y = NULL;
-    int rc = mat_run(F, c, x, NULL, 0, 0, &Y);
+    int rc = dj_run_program_(F, c, x, NULL, 0, 0, NULL, &Y);
     if (rc == DJ_OK)
         memcpy(y, Y->val, F->m * sizeof(double));
     dj_ctx_free(c);

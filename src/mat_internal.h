@@ -66,6 +66,24 @@ static inline int dj_fwd_(const dj_ctx *c, const dj_mat *a, const dj_mat *b)
 /* Is a matrix active (has tangents, or is on the tape)? */
 static inline int dj_active_(const dj_mat *A) { return A->tan != NULL || A->on_tape; }
 
+/* ---- the drivers' pieces (jacobian.c) ----------------------------------------- */
+
+/* Run F's matrix program once in c (already in its mode): x as an n-by-1
+ * matrix with tangent blocks tan (forward; in reverse mode a non-NULL tan
+ * marks x as the variable; NULL: a constant); seeded/seed_off as in
+ * dj_mat; *xmat (may be NULL) gets the input matrix. On success *out is
+ * the result, with m entries; else the form's
+ * code, the context's status, DJ_ECALLBACK (no result) or DJ_EDIM. */
+int dj_run_program_(const struct dj_function *F, dj_ctx *c, const double *x,
+                    const double *tan, ptrdiff_t seed_off, int seeded, dj_mat **xmat,
+                    dj_mat **out);
+
+/* cols direction vectors of length len into seed (column k at k*len):
+ * V(:, col0 + k) (leading dimension ldv), or unit vectors e_{col0+k} when
+ * V is NULL. */
+void dj_fill_seeds_(double *seed, size_t len, size_t cols, const double *V, size_t ldv,
+                    size_t col0);
+
 /* ---- the tape (reverse mode) ------------------------------------------------ */
 
 typedef void (*dj_backward_fn_)(dj_ctx *c, const dj_tape_entry_ *e);

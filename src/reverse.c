@@ -58,15 +58,7 @@ static int rev_run(const dj_function *F, const double *x, size_t q, const double
     }
     for (size_t r0 = 0; r0 < q && rc == DJ_OK; r0 += w) {
         size_t cols = q - r0 < w ? q - r0 : w;
-        for (size_t k = 0; k < cols; ++k) {
-            double *s = seed + k * m;
-            if (W != NULL) {
-                memcpy(s, W + (r0 + k) * ldw, m * sizeof(double));
-            } else {
-                memset(s, 0, m * sizeof(double));
-                s[r0 + k] = 1.0;
-            }
-        }
+        dj_fill_seeds_(seed, m, cols, W, ldw, r0);
         if (!mat) {
             rc = dj_rvar_vjp_(F, x, cols, seed, m, r0 == 0 ? y : NULL, res, n);
             if (rc == DJ_OK)
@@ -77,19 +69,8 @@ static int rev_run(const dj_function *F, const double *x, size_t q, const double
         rc = dj_ctx_set_mode(c, DJ_MODE_REVERSE, cols);
         if (rc != DJ_OK)
             break;
-        dj_mat *X = dj_mat_var(c, n, 1, x, n, x, n);     /* a variable */
-        dj_mat *Y = NULL;
-        if (X == NULL) {
-            rc = dj_ctx_status(c);
-            break;
-        }
-        rc = F->f_mat(F->user, c, X, &Y);
-        if (rc == DJ_OK && dj_ctx_status(c) != DJ_OK)
-            rc = dj_ctx_status(c);
-        if (rc == DJ_OK && Y == NULL)
-            rc = DJ_ECALLBACK;
-        if (rc == DJ_OK && Y->rows * Y->cols != m)
-            rc = dj_ctx_fail(c, DJ_EDIM, "matrix program", "the result does not have m entries");
+        dj_mat *X = NULL, *Y = NULL;
+        rc = dj_run_program_(F, c, x, x, 0, 0, &X, &Y);  /* x marks the variable */
         if (rc != DJ_OK)
             break;
         if (y != NULL && r0 == 0)
