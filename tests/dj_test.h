@@ -20,6 +20,17 @@ static inline int dj_test_close(double a, double b, double tol)
     return fabs(a - b) <= tol * s;
 }
 
+/* max |A_i - B_i| relative to max |B_i| (absolute when B is all zero). */
+static inline double dj_test_rel_diff(const double *A, const double *B, size_t n)
+{
+    double e = 0, s = 0;
+    for (size_t i = 0; i < n; ++i) {
+        e = fmax(e, fabs(A[i] - B[i]));
+        s = fmax(s, fabs(B[i]));
+    }
+    return s > 0 ? e / s : e;
+}
+
 #define DJ_ASSERT_CLOSE(a, b, tol)                                            \
     do {                                                                      \
         double a_ = (a), b_ = (b);                                            \
