@@ -38,8 +38,6 @@ static void test_book(void)
     CU_ASSERT_EQUAL(y[0], -50.0);
 }
 
-    return s > 0 ? e / s : e;
-}
 
 static void check_problem(matprob *p, uint64_t seed)
 {

@@ -117,9 +117,6 @@ static void test_adjoint_products(void)
 
 /* ---- drivers -------------------------------------------------------------------- */
 
-    return s > 0 ? e / s : e;
-}
-
 /* Reverse Jacobian, VJPs and the automatic choice against the forward
  * Jacobian: the same numbers to about 1e-13. */
 static void check_modes(dj_function *F, const double *x)
