@@ -21,7 +21,19 @@
  * double the memory traffic and a small GEMM call costs little. The
  * Cholesky rule needs no per-block product: X_k = L^-1 dA_k L^-T is
  * symmetric, so X_k = L^-1 (L^-1 dA_k)^T: two wide trsm with
- * an in-place transpose of each block between them. */
+ * an in-place transpose of each block between them.
+ *
+ * Reverse mode. When the result is on the tape, each op records an entry
+ * whose rule (bw_*, RULES.md) adds J^T (result adjoint) into its arguments'
+ * adjoints for all q adjoint blocks at once. The entry keeps what the
+ * primal computed (the LU factors and pivots, the inverse, the Cholesky
+ * factor, the solution; all in the arena until the reset): the sweep never
+ * factors again. The q adjoint blocks lie side by side like the tangents,
+ * so the left solves and products are one wide call (getrs 'T', trsm,
+ * potrs, trmm, C^T [..]) and the right products one GEMM per block. An
+ * argument's adjoint covers exactly what the forward rule reads: the
+ * triangle for trisolve/cholsolve (strict when unit), and for chol the
+ * lower triangle of A with the off-diagonal entries doubled (see bw_chol). */
 #include <limits.h>
 #include <math.h>
 #include <string.h>
@@ -36,13 +48,15 @@
 
 static int int_fits(size_t a) { return a <= (size_t)INT_MAX; }
 
-/* Everything BLAS/LAPACK will see as an int: n, kc, the wide calls' kc p
- * and n p columns and (flat) the n^2-long vectors that det and logdet
+/* Everything BLAS/LAPACK will see as an int: n, kc, p (tangent or adjoint
+ * blocks), the wide calls' kc p and n p columns and (flat) the n^2-long
+ * vectors that det and logdet
  * contract with one GEMV. */
 static int sizes_ok(dj_ctx *c, const char *op, size_t n, size_t kc, int flat)
 {
-    size_t p = c->mode == DJ_MODE_FORWARD ? c->p : 1;
-    if (!int_fits(n) || !int_fits(kc) || dj_mul_overflows_(n, p) || !int_fits(n * p)
+    size_t p = c->mode == DJ_MODE_PRIMAL ? 1 : c->p;   /* tangent or adjoint blocks */
+    if (!int_fits(n) || !int_fits(kc) || !int_fits(p) || dj_mul_overflows_(n, p)
+        || !int_fits(n * p)
         || dj_mul_overflows_(kc, p) || !int_fits(kc * p)
         || (flat && (dj_mul_overflows_(n, n) || !int_fits(n * n)))) {
         dj_fail_(c, DJ_EDIM, op, "%zux%zu is too large for BLAS/LAPACK int sizes", n, kc);
@@ -212,7 +226,63 @@ static int blocks_times(dj_ctx *c, double *D, double beta, double alpha, const d
     return 1;
 }
 
+/* ---- the sweep's helpers ------------------------------------------------------- */
+
+/* Where a rule's scratch and failures in the sweep are charged. */
+#define BW_OP_ "dj_ctx_backward"
+
+/* A copy of the q adjoint blocks of Y (n-by-(kc q) side by side), for a
+ * wide call to work on in place. */
+static double *adj_copy(dj_ctx *c, const dj_mat *Y)
+{
+    size_t n = dj_numel_(Y) * c->p;
+    double *W = scratch(c, n, sizeof(double), BW_OP_);
+    if (W)
+        memcpy(W, Y->adj, n * sizeof(double));
+    return W;
+}
+
+/* dst += src over all q blocks (n entries in all). */
+static void add_into(double *dst, const double *src, size_t n)
+{
+    for (size_t i = 0; i < n; ++i)
+        dst[i] += src[i];
+}
+
+/* D += alpha * the part of the n-by-n F read by the forward rule: uplo 0
+ * all, 'L'/'U' that triangle, strict without the diagonal (col_range). */
+static void add_part(double *D, double alpha, const double *F, size_t n, int uplo, int strict)
+{
+    for (size_t j = 0; j < n; ++j) {
+        size_t lo, hi;
+        col_range(uplo, strict, n, j, &lo, &hi);
+        for (size_t i = lo; i < hi; ++i)
+            D[i + j * n] += alpha * F[i + j * n];
+    }
+}
+
 /* ---- inverse and solves ----------------------------------------------------- */
+
+/* Adjoint of C = A^-1: Ab_k += -C^T Cb_k C^T. The left product W = C^T [Cb_1
+ * .. Cb_q] is one GEMM over all blocks; the right product by C^T one GEMM
+ * per block, accumulated straight into Ab_k. */
+static void bw_inv(dj_ctx *c, const dj_tape_entry_ *e)
+{
+    const dj_mat *C = e->out;
+    double *ab = dj_adj_(c, e->in[0]);
+    if (ab == NULL)
+        return;
+    size_t n = C->rows, nn = n * n, q = c->p;
+    int N = (int)n;
+    double *W = scratch(c, nn * q, sizeof(double), BW_OP_);
+    if (W == NULL)
+        return;
+    cblas_dgemm(CblasColMajor, CblasTrans, CblasNoTrans, N, (int)(n * q), N, 1.0, C->val, N,
+                C->adj, N, 0.0, W, N);
+    for (size_t k = 0; k < q; ++k)
+        cblas_dgemm(CblasColMajor, CblasNoTrans, CblasTrans, N, N, N, -1.0, W + k * nn, N,
+                    C->val, N, 1.0, ab + k * nn, N);
+}
 
 /* C = A^-1: getrf + getri. dC_k = -C dA_k C: the right products W_k =
  * dA_k C, one GEMM per block (blocks_times), then the left product by -C as
@@ -220,7 +290,7 @@ static int blocks_times(dj_ctx *c, double *D, double beta, double alpha, const d
 dj_mat *dj_mat_inv(dj_ctx *c, const dj_mat *A)
 {
     const char *op = "dj_mat_inv";
-    if (!DJ_CHECK1_FWD_(c, op, A))
+    if (!DJ_CHECK1_(c, op, A))
         return NULL;
     if (!need_square(c, op, A, "A"))
         return NULL;
@@ -240,6 +310,8 @@ dj_mat *dj_mat_inv(dj_ctx *c, const dj_mat *A)
     memcpy(C->val, lu, n * n * sizeof(double));
     if (!inverse_in_place(c, C->val, n, ipiv, op))
         return NULL;
+    if (C->on_tape && dj_tape_push_(c, bw_inv, C, A, NULL, op) == NULL)
+        return NULL;        /* the rule needs only C */
     if (C->tan && A->seeded) {
         /* seeded A (dA_k = E_k, 1 at (i, j)): dC_k = -C E_k C = -C(:, i) C(j, :),
            one outer product per block instead of two GEMMs */
@@ -270,6 +342,33 @@ dj_mat *dj_mat_inv(dj_ctx *c, const dj_mat *A)
     return C;
 }
 
+/* Adjoint of X = A^-1 B on the primal LU (d0, ipiv in ptr): W = A^-T [Xb_1
+ * .. Xb_q], ONE getrs with 'T' and kc q right-hand sides; Bb += W,
+ * Ab_k += -W_k X^T (a GEMM per block, rank kc). */
+static void bw_solve(dj_ctx *c, const dj_tape_entry_ *e)
+{
+    const dj_mat *A = e->in[0], *B = e->in[1], *X = e->out;
+    size_t n = X->rows, kc = X->cols, q = c->p, nn = n * n, nk = n * kc;
+    double *W = adj_copy(c, X);
+    if (W == NULL)
+        return;
+    lapack_int N = (lapack_int)n;
+    lapack_int info = LAPACKE_dgetrs_work(COLM_, 'T', N, (lapack_int)(kc * q), e->d0, N,
+                                          (const lapack_int *)e->ptr, W, N);
+    if (info != 0) {
+        dj_fail_(c, DJ_ELAPACK, BW_OP_, "dj_mat_solve's adjoint: dgetrs: info %d", (int)info);
+        return;
+    }
+    double *bb = dj_adj_(c, B);
+    if (bb)
+        add_into(bb, W, nk * q);
+    double *ab = dj_adj_(c, A);
+    if (ab)
+        for (size_t k = 0; k < q; ++k)
+            cblas_dgemm(CblasColMajor, CblasNoTrans, CblasTrans, (int)n, (int)n, (int)kc, -1.0,
+                        W + k * nk, (int)n, X->val, (int)n, 1.0, ab + k * nn, (int)n);
+}
+
 /* X = A^-1 B: getrf, getrs. dX = A^-1 (dB - dA X): R = dB - [dA_k X]
  * (blocks_times: a GEMM, or GEMV for a column B, per block, accumulated onto
  * dB in X's tangent storage), then ONE getrs with kc p right-hand sides on
@@ -277,7 +376,7 @@ dj_mat *dj_mat_inv(dj_ctx *c, const dj_mat *A)
 dj_mat *dj_mat_solve(dj_ctx *c, const dj_mat *A, const dj_mat *B)
 {
     const char *op = "dj_mat_solve";
-    if (!DJ_CHECK2_FWD_(c, op, A, B))
+    if (!DJ_CHECK2_(c, op, A, B))
         return NULL;
     if (!need_square(c, op, A, "A"))
         return NULL;
@@ -301,6 +400,13 @@ dj_mat *dj_mat_solve(dj_ctx *c, const dj_mat *A, const dj_mat *B)
     info = LAPACKE_dgetrs_work(COLM_, 'N', N, (lapack_int)kc, lu, N, ipiv, X->val, N);
     if (info != 0)
         return dj_fail_(c, DJ_ELAPACK, op, "dgetrs: info %d", info);
+    if (X->on_tape) {
+        dj_tape_entry_ *e = dj_tape_push_(c, bw_solve, X, A, B, op);
+        if (e == NULL)
+            return NULL;
+        e->d0 = lu;           /* the arena keeps the factors until the reset */
+        e->ptr = ipiv;
+    }
     if (X->tan) {
         size_t p = c->p;
         if (B->tan)
@@ -315,6 +421,42 @@ dj_mat *dj_mat_solve(dj_ctx *c, const dj_mat *A, const dj_mat *B)
     return X;
 }
 
+/* Adjoint of X = op(T)^-1 B (z: upper, trans, unit): W = op(T)^-T [Xb_1 ..
+ * Xb_q], ONE trsm over kc q columns; Bb += W; Tb_k += -(W_k X^T), or
+ * -(X W_k^T) when trans, on the triangle the forward rule reads (strict when
+ * unit): a GEMM per block into scratch, then the masked add. */
+static void bw_trisolve(dj_ctx *c, const dj_tape_entry_ *e)
+{
+    const dj_mat *T = e->in[0], *B = e->in[1], *X = e->out;
+    int upper = (int)e->z[0], trans = (int)e->z[1], unit = (int)e->z[2];
+    size_t n = X->rows, kc = X->cols, q = c->p, nn = n * n, nk = n * kc;
+    int N = (int)n, K = (int)kc;
+    double *W = adj_copy(c, X);
+    if (W == NULL)
+        return;
+    cblas_dtrsm(CblasColMajor, CblasLeft, upper ? CblasUpper : CblasLower,
+                trans ? CblasNoTrans : CblasTrans, unit ? CblasUnit : CblasNonUnit, N,
+                (int)(kc * q), 1.0, T->val, N, W, N);
+    double *bb = dj_adj_(c, B);
+    if (bb)
+        add_into(bb, W, nk * q);
+    double *tb = dj_adj_(c, T);
+    if (tb == NULL)
+        return;
+    double *F = scratch(c, nn, sizeof(double), BW_OP_);
+    if (F == NULL)
+        return;
+    for (size_t k = 0; k < q; ++k) {
+        if (!trans)
+            cblas_dgemm(CblasColMajor, CblasNoTrans, CblasTrans, N, N, K, 1.0, W + k * nk, N,
+                        X->val, N, 0.0, F, N);
+        else
+            cblas_dgemm(CblasColMajor, CblasNoTrans, CblasTrans, N, N, K, 1.0, X->val, N,
+                        W + k * nk, N, 0.0, F, N);
+        add_part(tb + k * nn, -1.0, F, n, upper ? 'U' : 'L', unit);
+    }
+}
+
 /* X = op(T)^-1 B: trsm on T's triangle (no copy of T). dX = op(T)^-1 (dB -
  * op(tri dT) X): a trmm per block on a copy of X (it reads only dT_k's
  * triangle; a unit diagonal's tangent is zero), then ONE trsm with kc p
@@ -323,7 +465,7 @@ dj_mat *dj_mat_trisolve(dj_ctx *c, const dj_mat *T, const dj_mat *B, int upper, 
                         int unit)
 {
     const char *op = "dj_mat_trisolve";
-    if (!DJ_CHECK2_FWD_(c, op, T, B))
+    if (!DJ_CHECK2_(c, op, T, B))
         return NULL;
     if (!need_square(c, op, T, "T"))
         return NULL;
@@ -349,6 +491,14 @@ dj_mat *dj_mat_trisolve(dj_ctx *c, const dj_mat *T, const dj_mat *B, int upper, 
     memcpy(X->val, B->val, n * kc * sizeof(double));
     cblas_dtrsm(CblasColMajor, CblasLeft, ul, tr, dg, (int)n, (int)kc, 1.0, T->val, (int)n,
                 X->val, (int)n);
+    if (X->on_tape) {
+        dj_tape_entry_ *e = dj_tape_push_(c, bw_trisolve, X, T, B, op);
+        if (e == NULL)
+            return NULL;
+        e->z[0] = (size_t)(upper != 0);
+        e->z[1] = (size_t)(trans != 0);
+        e->z[2] = (size_t)(unit != 0);
+    }
     if (X->tan) {
         size_t p = c->p;
         if (B->tan)
@@ -474,13 +624,46 @@ static int inverse_t(dj_ctx *c, double *lu, const lapack_int *ipiv, size_t n, do
     return 1;
 }
 
+/* Adjoint of d = det A and of l = log|det A| on the primal LU (d0, ipiv in
+ * ptr; z[0] = getrf's info): Ab_k += db_k s G with G = A^-T and s = det A
+ * (s = 1 for logdet) when A is invertible, G = adj(A)^T and s = 1 when it
+ * is not (det only: logdet fails there). G is formed once from the saved
+ * factors (getri on a copy, or adjugate_t: no new factorization); all q
+ * blocks are then one rank-one update vec(Ab) += s vec(G) db^T. */
+static void bw_det(dj_ctx *c, const dj_tape_entry_ *e)
+{
+    const dj_mat *A = e->in[0];
+    double *ab = dj_adj_(c, A);
+    if (ab == NULL)
+        return;
+    size_t n = A->rows, nn = n * n;
+    const lapack_int *ipiv = e->ptr;
+    double *G = scratch(c, nn, sizeof(double), BW_OP_);
+    if (G == NULL)
+        return;
+    double s = e->s;
+    if (e->z[0] == 0) {
+        double *f = scratch(c, nn, sizeof(double), BW_OP_);
+        if (f == NULL)
+            return;
+        memcpy(f, e->d0, nn * sizeof(double));
+        if (!inverse_t(c, f, ipiv, n, G, BW_OP_))
+            return;
+    } else {
+        if (!adjugate_t(c, e->d0, ipiv, n, G, BW_OP_))
+            return;
+        s = 1.0;
+    }
+    cblas_dger(CblasColMajor, (int)nn, (int)c->p, s, G, 1, e->out->adj, 1, ab, (int)nn);
+}
+
 /* d = det A = sign(P) prod U(i,i). dd_k = <G, dA_k> with G = adj(A)^T
  * (det A^-T when A is invertible, adjugate_t when not): one GEMV over the
  * p flattened blocks. */
 dj_mat *dj_mat_det(dj_ctx *c, const dj_mat *A)
 {
     const char *op = "dj_mat_det";
-    if (!DJ_CHECK1_FWD_(c, op, A))
+    if (!DJ_CHECK1_(c, op, A))
         return NULL;
     if (!need_square(c, op, A, "A"))
         return NULL;
@@ -499,6 +682,15 @@ dj_mat *dj_mat_det(dj_ctx *c, const dj_mat *A)
     for (size_t i = 0; i < n; ++i)
         det *= lu[i + i * n];
     Dm->val[0] = det;
+    if (Dm->on_tape) {
+        dj_tape_entry_ *e = dj_tape_push_(c, bw_det, Dm, A, NULL, op);
+        if (e == NULL)
+            return NULL;
+        e->d0 = lu;
+        e->ptr = ipiv;
+        e->s = det;
+        e->z[0] = (size_t)info;
+    }
     if (Dm->tan) {
         double *G = scratch(c, n * n, sizeof(double), op);
         if (G == NULL)
@@ -524,7 +716,7 @@ dj_mat *dj_mat_logdet(dj_ctx *c, const dj_mat *A, double *sign)
     const char *op = "dj_mat_logdet";
     if (sign)
         *sign = 0.0;
-    if (!DJ_CHECK1_FWD_(c, op, A))
+    if (!DJ_CHECK1_(c, op, A))
         return NULL;
     if (!need_square(c, op, A, "A"))
         return NULL;
@@ -549,6 +741,14 @@ dj_mat *dj_mat_logdet(dj_ctx *c, const dj_mat *A, double *sign)
             s = -s;
     }
     Lm->val[0] = l;
+    if (Lm->on_tape) {
+        dj_tape_entry_ *e = dj_tape_push_(c, bw_det, Lm, A, NULL, op);
+        if (e == NULL)
+            return NULL;
+        e->d0 = lu;
+        e->ptr = ipiv;
+        e->s = 1.0;           /* z[0] = 0: A is invertible here */
+    }
     if (Lm->tan) {
         double *G = scratch(c, n * n, sizeof(double), op);
         if (G == NULL || !inverse_t(c, lu, ipiv, n, G, op))
@@ -563,6 +763,70 @@ dj_mat *dj_mat_logdet(dj_ctx *c, const dj_mat *A, double *sign)
 
 /* ---- Cholesky ------------------------------------------------------------------ */
 
+/* Adjoint of L = chol(A). Only tril(Lb) counts (L's upper triangle is a
+ * constant zero): M_k = L^T tril(Lb_k), ONE trmm over the n-by-(n q)
+ * blocks; Z_k = (P + P^T - diag P)/2 with P = tril(M_k) (symmetric); S_k =
+ * L^-T Z_k L^-1 as in the forward rule: one wide trsm, each block
+ * transposed in place (L^-T Z_k is transposed to Z_k L^-1), a second wide
+ * trsm. S_k is the adjoint with respect to the symmetric matrix the
+ * forward rule builds from tril(dA); since it reads only A's lower
+ * triangle, Ab's convention is: Ab_k(i,j) += S(i,j) + S(j,i) for i > j,
+ * Ab_k(i,i) += S(i,i), and the upper triangle gets nothing. Thus <Ab, dA>
+ * = <Lb, dL> for ANY dA (symmetric or not), and the reverse Jacobian equals
+ * the forward one column by column (zero for the upper entries). */
+static void bw_chol(dj_ctx *c, const dj_tape_entry_ *e)
+{
+    const dj_mat *Lm = e->out;
+    double *ab = dj_adj_(c, e->in[0]);
+    if (ab == NULL)
+        return;
+    size_t n = Lm->rows, nn = n * n, q = c->p;
+    int N = (int)n, NQ = (int)(n * q);
+    double *W = scratch(c, nn * q, sizeof(double), BW_OP_);
+    if (W == NULL)
+        return;
+    for (size_t k = 0; k < q; ++k) {
+        const double *s = Lm->adj + k * nn;
+        double *d = W + k * nn;
+        for (size_t j = 0; j < n; ++j)
+            for (size_t i = 0; i < n; ++i)
+                d[i + j * n] = i >= j ? s[i + j * n] : 0.0;
+    }
+    cblas_dtrmm(CblasColMajor, CblasLeft, CblasLower, CblasTrans, CblasNonUnit, N, NQ, 1.0,
+                Lm->val, N, W, N);
+    for (size_t k = 0; k < q; ++k) {                /* Z from tril(M) */
+        double *d = W + k * nn;
+        for (size_t j = 0; j < n; ++j)
+            for (size_t i = j; i < n; ++i) {
+                double v = 0.5 * d[i + j * n];
+                d[i + j * n] = v;
+                d[j + i * n] = v;
+            }
+    }
+    cblas_dtrsm(CblasColMajor, CblasLeft, CblasLower, CblasTrans, CblasNonUnit, N, NQ, 1.0,
+                Lm->val, N, W, N);
+    for (size_t k = 0; k < q; ++k) {
+        double *d = W + k * nn;
+        for (size_t j = 0; j < n; ++j)
+            for (size_t i = j + 1; i < n; ++i) {
+                double t = d[i + j * n];
+                d[i + j * n] = d[j + i * n];
+                d[j + i * n] = t;
+            }
+    }
+    cblas_dtrsm(CblasColMajor, CblasLeft, CblasLower, CblasTrans, CblasNonUnit, N, NQ, 1.0,
+                Lm->val, N, W, N);
+    for (size_t k = 0; k < q; ++k) {
+        const double *d = W + k * nn;
+        double *a = ab + k * nn;
+        for (size_t j = 0; j < n; ++j) {
+            a[j + j * n] += d[j + j * n];
+            for (size_t i = j + 1; i < n; ++i)
+                a[i + j * n] += d[i + j * n] + d[j + i * n];
+        }
+    }
+}
+
 /* L = chol(A) from A's lower triangle (potrf). dL_k = L Phi(X_k), X_k =
  * L^-1 dA_k L^-T, computed in L's tangent storage: the symmetric dA_k
  * (from its lower triangle), one trsm L^-1 [..] over all blocks, each block
@@ -571,7 +835,7 @@ dj_mat *dj_mat_logdet(dj_ctx *c, const dj_mat *A, double *sign)
 dj_mat *dj_mat_chol(dj_ctx *c, const dj_mat *A)
 {
     const char *op = "dj_mat_chol";
-    if (!DJ_CHECK1_FWD_(c, op, A))
+    if (!DJ_CHECK1_(c, op, A))
         return NULL;
     if (!need_square(c, op, A, "A"))
         return NULL;
@@ -592,6 +856,8 @@ dj_mat *dj_mat_chol(dj_ctx *c, const dj_mat *A)
                         (int)info);
     if (info < 0)
         return dj_fail_(c, DJ_ELAPACK, op, "dpotrf: info %d", (int)info);
+    if (L->on_tape && dj_tape_push_(c, bw_chol, L, A, NULL, op) == NULL)
+        return NULL;        /* the rule needs only L */
     if (L->tan) {
         size_t p = c->p, nn = n * n;
         int N = (int)n, NP = (int)(n * p);
@@ -633,6 +899,52 @@ dj_mat *dj_mat_chol(dj_ctx *c, const dj_mat *A)
     return L;
 }
 
+/* Adjoint of X = (L L^T)^-1 B: W = (L L^T)^-1 [Xb_1 .. Xb_q], ONE potrs with
+ * kc q right-hand sides; Bb += W; Lb_k += -tril((W_k X^T + X W_k^T) L) (the
+ * forward rule reads only tril(dL)), computed as W_k Y^T + X V_k^T with
+ * Y = L^T X (one trmm) and V = L^T W (ONE trmm over all blocks): two
+ * rank-kc GEMMs per block into scratch, then the masked add. */
+static void bw_cholsolve(dj_ctx *c, const dj_tape_entry_ *e)
+{
+    const dj_mat *Lm = e->in[0], *B = e->in[1], *X = e->out;
+    size_t n = X->rows, kc = X->cols, q = c->p, nn = n * n, nk = n * kc;
+    int N = (int)n, K = (int)kc;
+    double *W = adj_copy(c, X);
+    if (W == NULL)
+        return;
+    lapack_int info = LAPACKE_dpotrs_work(COLM_, 'L', (lapack_int)n, (lapack_int)(kc * q),
+                                          Lm->val, (lapack_int)n, W, (lapack_int)n);
+    if (info != 0) {
+        dj_fail_(c, DJ_ELAPACK, BW_OP_, "dj_mat_cholsolve's adjoint: dpotrs: info %d",
+                 (int)info);
+        return;
+    }
+    double *bb = dj_adj_(c, B);
+    if (bb)
+        add_into(bb, W, nk * q);
+    double *lb = dj_adj_(c, Lm);
+    if (lb == NULL)
+        return;
+    double *Y = scratch(c, nk, sizeof(double), BW_OP_);
+    double *V = scratch(c, nk * q, sizeof(double), BW_OP_);
+    double *F = scratch(c, nn, sizeof(double), BW_OP_);
+    if (Y == NULL || V == NULL || F == NULL)
+        return;
+    memcpy(Y, X->val, nk * sizeof(double));
+    memcpy(V, W, nk * q * sizeof(double));
+    cblas_dtrmm(CblasColMajor, CblasLeft, CblasLower, CblasTrans, CblasNonUnit, N, K, 1.0,
+                Lm->val, N, Y, N);
+    cblas_dtrmm(CblasColMajor, CblasLeft, CblasLower, CblasTrans, CblasNonUnit, N,
+                (int)(kc * q), 1.0, Lm->val, N, V, N);
+    for (size_t k = 0; k < q; ++k) {
+        cblas_dgemm(CblasColMajor, CblasNoTrans, CblasTrans, N, N, K, 1.0, W + k * nk, N, Y, N,
+                    0.0, F, N);
+        cblas_dgemm(CblasColMajor, CblasNoTrans, CblasTrans, N, N, K, 1.0, X->val, N,
+                    V + k * nk, N, 1.0, F, N);
+        add_part(lb + k * nn, -1.0, F, n, 'L', 0);
+    }
+}
+
 /* X = (L L^T)^-1 B (potrs on L's lower triangle). dX = (L L^T)^-1 (dB - dS X),
  * dS X = dL_k (L^T X) + L (dL_k^T X): per block a trmm with tril(dL_k)^T and
  * one with tril(dL_k) (blocks_times), ONE trmm L [..] over all blocks
@@ -640,7 +952,7 @@ dj_mat *dj_mat_chol(dj_ctx *c, const dj_mat *A)
 dj_mat *dj_mat_cholsolve(dj_ctx *c, const dj_mat *L, const dj_mat *B)
 {
     const char *op = "dj_mat_cholsolve";
-    if (!DJ_CHECK2_FWD_(c, op, L, B))
+    if (!DJ_CHECK2_(c, op, L, B))
         return NULL;
     if (!need_square(c, op, L, "L"))
         return NULL;
@@ -662,6 +974,8 @@ dj_mat *dj_mat_cholsolve(dj_ctx *c, const dj_mat *L, const dj_mat *B)
     lapack_int info = LAPACKE_dpotrs_work(COLM_, 'L', N, (lapack_int)kc, L->val, N, X->val, N);
     if (info != 0)
         return dj_fail_(c, DJ_ELAPACK, op, "dpotrs: info %d", (int)info);
+    if (X->on_tape && dj_tape_push_(c, bw_cholsolve, X, L, B, op) == NULL)
+        return NULL;        /* the rule needs L, X (values) only */
     if (X->tan) {
         size_t p = c->p, nt = n * kc * p;
         if (L->tan) {
