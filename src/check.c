@@ -156,3 +156,96 @@ int dj_check_report_fprint(FILE *out, const dj_check_report *rep)
             rep->worst_ratio);
     return DJ_OK;
 }
+
+/* ---- forward against reverse ------------------------------------------------- */
+
+static double uniform(uint64_t *s)
+{
+    *s ^= *s >> 12;
+    *s ^= *s << 25;
+    *s ^= *s >> 27;
+    return 2.0 * (double)((*s * 2685821657736338717ull) >> 11) / 9007199254740992.0 - 1.0;
+}
+
+int dj_check_adjoint(const dj_function *F, const double *x, size_t probes, uint64_t seed,
+                     double rtol, dj_adjoint_report *rep)
+{
+    if (F == NULL || x == NULL || rep == NULL)
+        return DJ_EARG;
+    size_t n = F->n, m = F->m;
+    if (n == 0 || m == 0 || probes == 0)
+        return DJ_EDIM;
+    if (!(rtol > 0.0))
+        rtol = 1e-12;
+    if (dj_mul_overflows_(n + m, probes) || dj_mul_overflows_(2 * (n + m) * probes, sizeof(double)))
+        return DJ_EDIM;
+    double *V = dj_malloc_(2 * (n + m) * probes * sizeof(double));
+    if (V == NULL)
+        return DJ_ENOMEM;
+    double *W = V + n * probes, *JV = W + m * probes, *JTW = JV + m * probes;
+    uint64_t s = seed ? seed : 0x9e3779b97f4a7c15ull;
+    for (size_t i = 0; i < (n + m) * probes; ++i)
+        V[i] = uniform(&s);
+    memset(rep, 0, sizeof *rep);
+    rep->probes = probes;
+    int rc = dj_jvp_batch(F, x, probes, V, n, NULL, JV, m, NULL);
+    if (rc == DJ_OK)
+        rc = dj_vjp_batch(F, x, probes, W, m, NULL, JTW, n, NULL);
+    if (rc == DJ_OK) {
+        rep->pass = 1;
+        for (size_t k = 0; k < probes; ++k) {
+            double f = 0, r = 0, mag = 0;
+            for (size_t i = 0; i < m; ++i) {
+                f += W[i + k * m] * JV[i + k * m];
+                mag += fabs(W[i + k * m] * JV[i + k * m]);
+            }
+            for (size_t j = 0; j < n; ++j) {
+                r += JTW[j + k * n] * V[j + k * n];
+                mag += fabs(JTW[j + k * n] * V[j + k * n]);
+            }
+            double e = f == r ? 0.0 : fabs(f - r) / (mag > 0 ? mag : 1.0);
+            if (isnan(f) || isnan(r))
+                e = INFINITY;
+            if (k == 0 || e > rep->max_rel_err) {
+                rep->max_rel_err = e;
+                rep->worst_probe = k;
+                rep->worst_fwd = f;
+                rep->worst_rev = r;
+            }
+            if (!(e <= rtol))
+                rep->pass = 0;
+        }
+        rc = rep->pass ? DJ_OK : DJ_ECHECK;
+    }
+    dj_free_(V);
+    return rc;
+}
+
+int dj_check_modes(const dj_function *F, const double *x, const dj_check_opts *opts,
+                   dj_check_report *rep, double *J_fwd, double *J_rev)
+{
+    if (F == NULL || x == NULL || rep == NULL)
+        return DJ_EARG;
+    size_t n = F->n, m = F->m;
+    if (n == 0 || m == 0 || dj_mul_overflows_(m, n) || dj_mul_overflows_(m * n, 2 * sizeof(double)))
+        return DJ_EDIM;
+    double *Jf = dj_malloc_(2 * m * n * sizeof(double));
+    if (Jf == NULL)
+        return DJ_ENOMEM;
+    double *Jr = Jf + m * n;
+    dj_check_opts o = { 1e-12, 1e-14, 0.0, 0.0, 0.0 };
+    if (opts)
+        o = resolve_opts(opts);
+    int rc = dj_jacfwd(F, x, NULL, Jf, m, NULL);
+    if (rc == DJ_OK)
+        rc = dj_jacrev(F, x, NULL, Jr, m, NULL);
+    if (rc == DJ_OK) {
+        rc = dj_check_compare(m, n, Jr, m, Jf, m, NULL, &o, rep, NULL);
+        if (J_fwd)
+            memcpy(J_fwd, Jf, m * n * sizeof(double));
+        if (J_rev)
+            memcpy(J_rev, Jr, m * n * sizeof(double));
+    }
+    dj_free_(Jf);
+    return rc;
+}

@@ -220,9 +220,8 @@ dj_mat *dj_mat_alloc_(dj_ctx *c, size_t rows, size_t cols, int with_tan, const c
     A->seed_off = 0;
     A->on_tape = with_tan && c->mode == DJ_MODE_REVERSE;
     A->adj = NULL;
-    /* values and tangent blocks in one piece: [val | tan_1 .. tan_p] is then
-       one rows-by-cols(1+p) matrix, so a product with a constant left factor
-       is a single GEMM for values and tangents together */
+    /* values and tangent blocks in one piece: [val | tan_1 .. tan_p] is one
+       rows-by-cols(1+p) matrix */
     A->val = dj_ctx_alloc_(c, n * (tan ? 1 + c->p : 1) * sizeof(double), op);
     if (A->val == NULL)
         return NULL;

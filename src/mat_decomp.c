@@ -1,6 +1,9 @@
 /* mat_decomp.c - symmetric eigendecomposition, thin QR, thin SVD, the
  * matrix exponential and the Frobenius, nuclear and spectral norms, with
- * the forward rules of RULES.md.
+ * the forward rules of RULES.md and, in reverse mode, their adjoint rules
+ * over the q adjoint blocks (bw_* below; each reuses the factors the primal
+ * left in the arena; operations with several outputs record one tape entry
+ * per output, see dec_save_).
  *
  * Tangent layouts. A matrix's p tangent blocks are stored side by side
  * ("wide": block k of an m-by-n matrix at tan + k*m*n, so all blocks form
@@ -145,6 +148,110 @@ static void lmul(int transL, size_t m, size_t kk, size_t q, size_t p, double alp
                 (int)(q * p), (int)kk, alpha, L, (int)ldl, X, (int)kk, beta, Y, (int)m);
 }
 
+/* Right products for the adjoint rules (any q, blocks wide in and out):
+ * Y_k = beta Y_k + X_k op(R) with X_k m-by-kk and op(R) kk-by-nout (R has
+ * leading dimension ldr): one GEMM in the stacked layout. sx: m*kk*q,
+ * sy: m*nout*q doubles (unused when q == 1). */
+static void rmul_op(size_t m, size_t kk, size_t nout, size_t q, int transR, const double *X,
+                    const double *R, size_t ldr, double beta, double *Y, double *sx,
+                    double *sy)
+{
+    CBLAS_TRANSPOSE tr = transR ? CblasTrans : CblasNoTrans;
+    if (q == 1) {
+        cblas_dgemm(CblasColMajor, CblasNoTrans, tr, (int)m, (int)nout, (int)kk, 1.0, X,
+                    (int)m, R, (int)ldr, beta, Y, (int)m);
+        return;
+    }
+    stack(X, m, kk, q, sx);
+    cblas_dgemm(CblasColMajor, CblasNoTrans, tr, (int)(m * q), (int)nout, (int)kk, 1.0, sx,
+                (int)(m * q), R, (int)ldr, 0.0, sy, (int)(m * q));
+    unstack(sy, m, nout, q, beta, Y);
+}
+
+/* Y_k = beta Y_k + X_k op(T) (trmm) or X_k op(T)^-1 (trsm) for the upper-
+ * triangular n-by-n T, X_k and Y_k m-by-n: one call on the stacked copy
+ * s (m*n*q doubles). */
+static void rtri_op(int solve, int trans, size_t m, size_t n, size_t q, const double *T,
+                    const double *X, double beta, double *Y, double *s)
+{
+    int ld = (int)(m * q);
+    CBLAS_TRANSPOSE tr = trans ? CblasTrans : CblasNoTrans;
+    stack(X, m, n, q, s);
+    if (solve)
+        cblas_dtrsm(CblasColMajor, CblasRight, CblasUpper, tr, CblasNonUnit, ld, (int)n, 1.0,
+                    T, (int)n, s, ld);
+    else
+        cblas_dtrmm(CblasColMajor, CblasRight, CblasUpper, tr, CblasNonUnit, ld, (int)n, 1.0,
+                    T, (int)n, s, ld);
+    unstack(s, m, n, q, beta, Y);
+}
+
+/* Transpose each of q n-by-n blocks in place. */
+static void transpose_blocks(double *a, size_t n, size_t q)
+{
+    for (size_t k = 0; k < q; ++k) {
+        double *t = a + k * n * n;
+        for (size_t j = 0; j < n; ++j)
+            for (size_t i = j + 1; i < n; ++i) {
+                double x = t[i + j * n];
+                t[i + j * n] = t[j + i * n];
+                t[j + i * n] = x;
+            }
+    }
+}
+
+/* ---- reverse mode: operations with several outputs ------------------------------
+ *
+ * An operation with outputs o_0, .., o_{r-1} (eigh: lam, V; qr: Q, R; svd:
+ * s, U, V; only those the caller asked for) pushes one tape entry per
+ * output, in that order, all sharing one dec_save_ (e->ptr; e->z[0] is the
+ * entry's output index). The sweep calls an entry only when its output has
+ * an adjoint, and every operation that reads an output was recorded after
+ * these entries, so it has run, and every output's adjoint is complete,
+ * before the first of them runs. That first one (the entry of the last
+ * output with an adjoint: no later output has one) applies the whole rule,
+ * with every output's adjoint (NULL read as zero), once; the others see a
+ * later output with an adjoint and do nothing. No state is kept, so the
+ * rule runs exactly once whichever outputs the program used. */
+typedef struct dec_save_ {
+    dj_mat *out[3];
+    size_t nout;
+    dj_mat *U, *V;            /* svd's vector outputs, when asked for */
+    const double *f0, *f1;    /* saved factors: eigenvectors; Q, R; U, V */
+} dec_save_;
+
+static int dec_runs(const dj_tape_entry_ *e)
+{
+    const dec_save_ *sv = e->ptr;
+    for (size_t i = e->z[0] + 1; i < sv->nout; ++i)
+        if (sv->out[i]->adj != NULL)
+            return 0;
+    return 1;
+}
+
+/* Record the entries of a decomposition; sv (arena) is filled but for out
+ * and nout. Returns 0, or -1 with the error recorded. */
+static int dec_push(dj_ctx *c, dj_backward_fn_ fn, const dj_mat *A, dj_mat *const *outs,
+                    size_t nout, const dec_save_ *tmpl, const char *op)
+{
+    dec_save_ *sv = dj_ctx_alloc_(c, sizeof *sv, op);
+    if (sv == NULL)
+        return -1;
+    *sv = *tmpl;
+    sv->nout = 0;
+    for (size_t i = 0; i < nout; ++i)
+        if (outs[i])
+            sv->out[sv->nout++] = outs[i];
+    for (size_t i = 0; i < sv->nout; ++i) {
+        dj_tape_entry_ *e = dj_tape_push_(c, fn, sv->out[i], A, NULL, op);
+        if (e == NULL)
+            return -1;
+        e->ptr = sv;
+        e->z[0] = i;
+    }
+    return 0;
+}
+
 /* Flip column j of an m-by-n matrix. */
 static void flip_col(double *a, size_t m, size_t j)
 {
@@ -253,6 +360,56 @@ static int gesdd(dj_ctx *c, const char *op, char jobz, size_t m, size_t n, doubl
 
 /* ---- symmetric eigendecomposition -------------------------------------------- */
 
+/* Adjoint of eigh. With G = diag(lamb) + F o (X - X^T)/2, X = V^T Vb
+ * (G symmetric, F antisymmetric), <lamb, dlam> + <Vb, dV> = <H, S> for
+ * H = V G V^T and S the symmetric matrix of dA's lower triangle, so the
+ * entries read get Ab_ij += H_ij + H_ji (i > j), Ab_ii += H_ii; the upper
+ * triangle gets nothing. Blocks: X = V^T [Vb_k] one GEMM, W_k = V G_k one
+ * GEMM, then W_k^T = G_k V^T (blocks transposed in place) and
+ * H_k = V W_k^T one GEMM. */
+static void bw_eigh(dj_ctx *c, const dj_tape_entry_ *e)
+{
+    const char *op = "dj_mat_eigh";
+    const dec_save_ *sv = e->ptr;
+    if (!dec_runs(e))
+        return;
+    const dj_mat *A = e->in[0], *lam = sv->out[0];
+    size_t n = A->rows, nn = n * n, q = c->p;
+    double *ab = dj_adj_(c, A);
+    double *G = scratch(c, nn * q, op), *W = scratch(c, nn * q, op);
+    if (ab == NULL || G == NULL || W == NULL)
+        return;
+    const double *V = sv->f0, *w = lam->val, *lb = lam->adj;
+    const double *vb = sv->nout > 1 ? sv->out[1]->adj : NULL;
+    if (vb)
+        lmul(1, n, n, n, q, 1.0, V, n, vb, 0.0, W);          /* X_k = V^T Vb_k */
+    for (size_t k = 0; k < q; ++k) {
+        const double *x = W + k * nn;
+        double *g = G + k * nn;
+        for (size_t j = 0; j < n; ++j)
+            for (size_t i = 0; i < n; ++i) {
+                double v = 0;
+                if (i == j)
+                    v = lb ? lb[k * n + i] : 0.0;
+                else if (vb)
+                    v = 0.5 * (x[i + j * n] - x[j + i * n]) / (w[j] - w[i]);
+                g[i + j * n] = v;
+            }
+    }
+    lmul(0, n, n, n, q, 1.0, V, n, G, 0.0, W);               /* W_k = V G_k */
+    transpose_blocks(W, n, q);                               /* G_k V^T */
+    lmul(0, n, n, n, q, 1.0, V, n, W, 0.0, G);               /* H_k */
+    for (size_t k = 0; k < q; ++k) {
+        const double *h = G + k * nn;
+        double *a = ab + k * nn;
+        for (size_t j = 0; j < n; ++j) {
+            a[j + j * n] += h[j + j * n];
+            for (size_t i = j + 1; i < n; ++i)
+                a[i + j * n] += h[i + j * n] + h[j + i * n];
+        }
+    }
+}
+
 /* lam ascending; V sign-normalized. Tangents: S_k = the symmetric matrix of
  * dA_k's lower triangle (the part that is read), T = V^T S (one GEMM);
  * values only: dlam_i = (T_k V)_ii in O(n^2 p); with vectors, P_k =
@@ -263,7 +420,7 @@ dj_mat *dj_mat_eigh(dj_ctx *c, const dj_mat *A, dj_mat **V)
     const char *op = "dj_mat_eigh";
     if (V)
         *V = NULL;
-    if (!DJ_CHECK1_FWD_(c, op, A))
+    if (!DJ_CHECK1_(c, op, A))
         return NULL;
     size_t n = A->rows;
     if (A->cols != n)
@@ -273,15 +430,17 @@ dj_mat *dj_mat_eigh(dj_ctx *c, const dj_mat *A, dj_mat **V)
     for (size_t j = 0; j < n; ++j)
         if (!all_finite(A->val + j + j * n, n - j))
             return dj_fail_(c, DJ_ENONFINITE, op, "NaN or Inf in the lower triangle");
-    int fwd = dj_fwd_(c, A, NULL);
+    /* act: the derivative side runs; fwd: tangents, rev: a tape entry */
+    int act = dj_fwd_(c, A, NULL), fwd = act && c->mode == DJ_MODE_FORWARD;
+    int rev = act && c->mode == DJ_MODE_REVERSE;
     size_t p = c->p;
-    dj_mat *lam = dj_mat_alloc_(c, n, 1, fwd, op);
+    dj_mat *lam = dj_mat_alloc_(c, n, 1, act, op);
     if (lam == NULL)
         return NULL;
     dj_mat *Vm = NULL;
     double *vec = NULL;       /* the eigenvectors, when computed */
     if (V) {
-        Vm = dj_mat_alloc_(c, n, n, fwd, op);
+        Vm = dj_mat_alloc_(c, n, n, act, op);
         if (Vm == NULL)
             return NULL;
         vec = Vm->val;
@@ -295,8 +454,8 @@ dj_mat *dj_mat_eigh(dj_ctx *c, const dj_mat *A, dj_mat **V)
         memcpy(a, A->val, n * n * sizeof(double));
         if (syevd(c, op, 'N', n, a, lam->val))
             return NULL;
-        if (fwd) {
-            /* vectors for the tangent rule only; values stay the 'N' ones */
+        if (act) {
+            /* vectors for the tangent or adjoint rule only; values stay the 'N' ones */
             double *w = scratch(c, n, op);
             if (w == NULL)
                 return NULL;
@@ -311,7 +470,8 @@ dj_mat *dj_mat_eigh(dj_ctx *c, const dj_mat *A, dj_mat **V)
             if (col_needs_flip(vec, n, j))
                 flip_col(vec, n, j);
     const double *w = lam->val;
-    if (fwd && V) {
+    dj_mat *outs[2] = { lam, Vm };
+    if (act && V) {
         double scale = fmax(fabs(w[0]), fabs(w[n - 1]));
         for (size_t i = 0; i + 1 < n; ++i)
             if (w[i + 1] - w[i] <= DJ_GAP_TOL_ * scale)
@@ -367,6 +527,11 @@ dj_mat *dj_mat_eigh(dj_ctx *c, const dj_mat *A, dj_mat **V)
         }
         lmul(0, n, n, n, p, 1.0, vec, n, S, 0.0, Vm->tan);  /* dV = V (F o P) */
     }
+    if (rev) {
+        dec_save_ t = { .f0 = vec };
+        if (dec_push(c, bw_eigh, A, outs, 2, &t, op))
+            return NULL;
+    }
     if (V)
         *V = Vm;
     return lam;
@@ -374,12 +539,51 @@ dj_mat *dj_mat_eigh(dj_ctx *c, const dj_mat *A, dj_mat **V)
 
 /* ---- thin QR ------------------------------------------------------------------ */
 
+/* Adjoint of the thin QR (RULES.md): M = triu(Rb R^T - Q^T Qb),
+ * Ab = (Qb + Q (M + M^T - diag M)) R^-T. Blocks: Rb_k R^T one TRMM
+ * (stacked), Q^T [Qb_k] one GEMM, Q [Z_k] one GEMM, the R^-T solve one TRSM
+ * (stacked). */
+static void bw_qr(dj_ctx *c, const dj_tape_entry_ *e)
+{
+    const char *op = "dj_mat_qr";
+    const dec_save_ *sv = e->ptr;
+    if (!dec_runs(e))
+        return;
+    const dj_mat *A = e->in[0];
+    size_t m = A->rows, n = A->cols, nn = n * n, q = c->p;
+    double *ab = dj_adj_(c, A);
+    double *M = scratch(c, nn * q, op), *Y = scratch(c, m * n * q, op);
+    double *s = scratch(c, m * n * q, op);
+    if (ab == NULL || M == NULL || Y == NULL || s == NULL)
+        return;
+    const double *Qv = sv->f0, *Rv = sv->f1, *qb = sv->out[0]->adj;
+    const double *rb = sv->nout > 1 ? sv->out[1]->adj : NULL;
+    if (rb)
+        rtri_op(0, 1, n, n, q, Rv, rb, 0.0, M, s);          /* Rb_k R^T */
+    else
+        memset(M, 0, nn * q * sizeof(double));
+    if (qb)
+        lmul(1, n, m, n, q, -1.0, Qv, m, qb, 1.0, M);        /* - Q^T Qb_k */
+    for (size_t k = 0; k < q; ++k) {                          /* Z = M + M^T - diag M */
+        double *z = M + k * nn;
+        for (size_t j = 0; j < n; ++j)
+            for (size_t i = j + 1; i < n; ++i)
+                z[i + j * n] = z[j + i * n];
+    }
+    if (qb)
+        memcpy(Y, qb, m * n * q * sizeof(double));
+    else
+        memset(Y, 0, m * n * q * sizeof(double));
+    lmul(0, m, n, n, q, 1.0, Qv, m, M, 1.0, Y);              /* Qb + Q Z */
+    rtri_op(1, 1, m, n, q, Rv, Y, 1.0, ab, s);               /* Ab += Y R^-T */
+}
+
 dj_mat *dj_mat_qr(dj_ctx *c, const dj_mat *A, dj_mat **R)
 {
     const char *op = "dj_mat_qr";
     if (R)
         *R = NULL;
-    if (!DJ_CHECK1_FWD_(c, op, A))
+    if (!DJ_CHECK1_(c, op, A))
         return NULL;
     size_t m = A->rows, n = A->cols;
     if (m < n)
@@ -388,11 +592,12 @@ dj_mat *dj_mat_qr(dj_ctx *c, const dj_mat *A, dj_mat **R)
         return dj_fail_(c, DJ_EDIM, op, "too large for BLAS/LAPACK int sizes");
     if (!all_finite(A->val, m * n))
         return dj_fail_(c, DJ_ENONFINITE, op, "NaN or Inf in the input");
-    int fwd = dj_fwd_(c, A, NULL);
+    int act = dj_fwd_(c, A, NULL), fwd = act && c->mode == DJ_MODE_FORWARD;
+    int rev = act && c->mode == DJ_MODE_REVERSE;
     size_t p = c->p;
-    dj_mat *Q = dj_mat_alloc_(c, m, n, fwd, op);
+    dj_mat *Q = dj_mat_alloc_(c, m, n, act, op);
     double *Rv = R ? NULL : scratch(c, n * n, op), *tau = scratch(c, n, op);
-    dj_mat *Rm = R ? dj_mat_alloc_(c, n, n, fwd, op) : NULL;
+    dj_mat *Rm = R ? dj_mat_alloc_(c, n, n, act, op) : NULL;
     if (Q == NULL || tau == NULL || (R ? Rm == NULL : Rv == NULL))
         return NULL;
     if (Rm)
@@ -458,6 +663,12 @@ dj_mat *dj_mat_qr(dj_ctx *c, const dj_mat *A, dj_mat **R)
         lmul(0, m, n, n, p, -1.0, q, m, X, 1.0, Q->tan);
         if (Rm)
             rtri(0, n, n, p, Rv, X, Rm->tan, s);
+    }
+    if (rev) {
+        dj_mat *outs[2] = { Q, Rm };
+        dec_save_ t = { .f0 = q, .f1 = Rv };
+        if (dec_push(c, bw_qr, A, outs, 2, &t, op))
+            return NULL;
     }
     if (R)
         *R = Rm;
@@ -562,6 +773,68 @@ static int check_input(dj_ctx *c, const char *op, const dj_mat *A)
     return 1;
 }
 
+/* Adjoint of the thin SVD. With Ju = U^T Ub, Jv = V^T Vb and
+ * E_ij = 1/(s_j^2 - s_i^2) (0 on the diagonal), the forward rule gives
+ * <sb, ds> + <Ub, dU> + <Vb, dV> = <U G V^T + Ub S^-1 V^T, dA> for
+ *   G_ij = sb_i [i == j] + E_ij (s_j (Ju - Ju^T)_ij + s_i (Jv - Jv^T)_ij)
+ *          - Ju_ij / s_j,
+ * which is RULES.md's U ((J S + S K) / E + diag(sb)) V^T
+ * + (I - U U^T) Ub S^-1 V^T. Values alone: G = diag(sb). Blocks: U^T [Ub_k],
+ * V^T [Vb_k] and U [G_k] one GEMM each, the right product by V^T one GEMM
+ * (stacked). */
+static void bw_svd(dj_ctx *c, const dj_tape_entry_ *e)
+{
+    const char *op = "dj_mat_svd";
+    const dec_save_ *sv = e->ptr;
+    if (!dec_runs(e))
+        return;
+    const dj_mat *A = e->in[0], *S = sv->out[0];
+    size_t m = A->rows, n = A->cols, nn = n * n, mn = m * n, q = c->p;
+    double *ab = dj_adj_(c, A);
+    double *Ju = scratch(c, nn * q, op), *Jv = scratch(c, nn * q, op);
+    double *G = scratch(c, nn * q, op), *W = scratch(c, mn * q, op);
+    double *sx = q > 1 ? scratch(c, mn * q, op) : NULL;
+    double *sy = q > 1 ? scratch(c, mn * q, op) : NULL;
+    if (ab == NULL || Ju == NULL || Jv == NULL || G == NULL || W == NULL
+        || (q > 1 && (sx == NULL || sy == NULL)))
+        return;
+    const double *u = sv->f0, *v = sv->f1, *sval = S->val, *sb = S->adj;
+    const double *ub = sv->U ? sv->U->adj : NULL, *vb = sv->V ? sv->V->adj : NULL;
+    if (ub)
+        lmul(1, n, m, n, q, 1.0, u, m, ub, 0.0, Ju);
+    if (vb)
+        lmul(1, n, n, n, q, 1.0, v, n, vb, 0.0, Jv);
+    for (size_t k = 0; k < q; ++k) {
+        const double *ju = Ju + k * nn, *jv = Jv + k * nn;
+        double *g = G + k * nn;
+        for (size_t j = 0; j < n; ++j)
+            for (size_t i = 0; i < n; ++i) {
+                double x = 0, si = sval[i], sj = sval[j];
+                if (i == j && sb)
+                    x = sb[k * n + i];
+                if (i != j && (ub || vb)) {
+                    double t = 0;
+                    if (ub)
+                        t += sj * (ju[i + j * n] - ju[j + i * n]);
+                    if (vb)
+                        t += si * (jv[i + j * n] - jv[j + i * n]);
+                    x += t / ((sj - si) * (sj + si));
+                }
+                if (ub)
+                    x -= ju[i + j * n] / sj;
+                g[i + j * n] = x;
+            }
+    }
+    /* W_k = Ub_k S^-1 + U G_k, Ab_k += W_k V^T */
+    if (ub)
+        for (size_t k = 0; k < q; ++k)
+            for (size_t j = 0; j < n; ++j)
+                for (size_t i = 0; i < m; ++i)
+                    W[k * mn + i + j * m] = ub[k * mn + i + j * m] / sval[j];
+    lmul(0, m, n, n, q, 1.0, u, m, G, ub ? 1.0 : 0.0, W);
+    rmul_op(m, n, n, q, 1, W, v, n, 1.0, ab, sx, sy);
+}
+
 dj_mat *dj_mat_svd(dj_ctx *c, const dj_mat *A, dj_mat **U, dj_mat **V)
 {
     const char *op = "dj_mat_svd";
@@ -569,24 +842,25 @@ dj_mat *dj_mat_svd(dj_ctx *c, const dj_mat *A, dj_mat **U, dj_mat **V)
         *U = NULL;
     if (V)
         *V = NULL;
-    if (!DJ_CHECK1_FWD_(c, op, A))
+    if (!DJ_CHECK1_(c, op, A))
         return NULL;
     size_t m = A->rows, n = A->cols, p = c->p;
     if (m < n)
         return dj_fail_(c, DJ_EDIM, op, "%zux%zu has fewer rows than columns", m, n);
     if (!check_input(c, op, A))
         return NULL;
-    int fwd = dj_fwd_(c, A, NULL), vecs = U || V;
-    dj_mat *s = dj_mat_alloc_(c, n, 1, fwd, op);
-    dj_mat *Um = U ? dj_mat_alloc_(c, m, n, fwd, op) : NULL;
-    dj_mat *Vm = V ? dj_mat_alloc_(c, n, n, fwd, op) : NULL;
+    int act = dj_fwd_(c, A, NULL), fwd = act && c->mode == DJ_MODE_FORWARD;
+    int rev = act && c->mode == DJ_MODE_REVERSE, vecs = U || V;
+    dj_mat *s = dj_mat_alloc_(c, n, 1, act, op);
+    dj_mat *Um = U ? dj_mat_alloc_(c, m, n, act, op) : NULL;
+    dj_mat *Vm = V ? dj_mat_alloc_(c, n, n, act, op) : NULL;
     if (s == NULL || (U && Um == NULL) || (V && Vm == NULL))
         return NULL;
     svd_out o;
-    if (svd_core(c, op, A, vecs, vecs || fwd, vecs, &o, s->val))
+    if (svd_core(c, op, A, vecs, vecs || act, vecs, &o, s->val))
         return NULL;
     const double *sv = s->val;
-    if (fwd && vecs) {
+    if (act && vecs) {
         for (size_t i = 0; i < n; ++i)
             if (sv[i] <= DJ_GAP_TOL_ * sv[0] || (i + 1 < n && sv[i] - sv[i + 1] <= DJ_GAP_TOL_ * sv[0]))
                 return dj_fail_(c, DJ_EDOMAIN, op,
@@ -649,6 +923,12 @@ dj_mat *dj_mat_svd(dj_ctx *c, const dj_mat *A, dj_mat **U, dj_mat **V)
             lmul(0, n, n, n, p, 1.0, v, n, H, 0.0, Vm->tan);
         }
     }
+    if (rev) {
+        dj_mat *outs[3] = { s, Um, Vm };
+        dec_save_ t = { .U = Um, .V = Vm, .f0 = o.L, .f1 = o.Rt };
+        if (dec_push(c, bw_svd, A, outs, 3, &t, op))
+            return NULL;
+    }
     if (U)
         *U = Um;
     if (V)
@@ -658,6 +938,34 @@ dj_mat *dj_mat_svd(dj_ctx *c, const dj_mat *A, dj_mat **U, dj_mat **V)
 
 /* ---- norms -------------------------------------------------------------------- */
 
+/* Adjoint of a norm b (1x1): Ab_k += (s bb_k) M for the saved M (d0) and
+ * scale s; one rank-one update over the q blocks. */
+static void bw_norm(dj_ctx *c, const dj_tape_entry_ *e)
+{
+    const dj_mat *A = e->in[0];
+    double *ab = dj_adj_(c, A);
+    if (ab == NULL)
+        return;
+    size_t n = dj_numel_(A);
+    if (isnan(e->s)) {
+        for (size_t i = 0; i < n * c->p; ++i)
+            ab[i] = NAN;
+        return;
+    }
+    cblas_dger(CblasColMajor, (int)n, (int)c->p, e->s, e->d0, 1, e->out->adj, 1, ab, (int)n);
+}
+
+static int norm_push(dj_ctx *c, dj_mat *B, const dj_mat *A, const double *M, double scale,
+                     const char *op)
+{
+    dj_tape_entry_ *e = dj_tape_push_(c, bw_norm, B, A, NULL, op);
+    if (e == NULL)
+        return -1;
+    e->d0 = M;
+    e->s = scale;
+    return 0;
+}
+
 /* Frobenius norm; at A = 0 the value is 0 and the derivative is taken as 0
  * (the norm has no derivative there). No LAPACK is involved, so NaN and Inf
  * propagate into the value as in any arithmetic. dB_k = <A, dA_k>/b: one
@@ -665,17 +973,23 @@ dj_mat *dj_mat_svd(dj_ctx *c, const dj_mat *A, dj_mat **U, dj_mat **V)
 dj_mat *dj_mat_norm_fro(dj_ctx *c, const dj_mat *A)
 {
     const char *op = "dj_mat_norm_fro";
-    if (!DJ_CHECK1_FWD_(c, op, A))
+    if (!DJ_CHECK1_(c, op, A))
         return NULL;
     if (!sizes_fit(c, A->rows, A->cols))
         return dj_fail_(c, DJ_EDIM, op, "too large for BLAS int sizes");
-    int fwd = dj_fwd_(c, A, NULL);
-    dj_mat *B = dj_mat_alloc_(c, 1, 1, fwd, op);
+    int act = dj_fwd_(c, A, NULL), fwd = act && c->mode == DJ_MODE_FORWARD;
+    dj_mat *B = dj_mat_alloc_(c, 1, 1, act, op);
     if (B == NULL)
         return NULL;
     size_t n = dj_numel_(A);
     double b = cblas_dnrm2((int)n, A->val, 1);
     B->val[0] = b;
+    if (B->on_tape) {
+        /* Ab += (bb / b) A: 0 at A = 0, NaN where the norm is not finite */
+        double f = b == 0.0 ? 0.0 : isfinite(b) ? 1.0 / b : NAN;
+        if (norm_push(c, B, A, A->val, f, op))
+            return NULL;
+    }
     if (fwd) {
         if (b == 0.0 || !isfinite(b))
             for (size_t k = 0; k < c->p; ++k)
@@ -702,24 +1016,24 @@ static void inner_all(const dj_ctx *c, const dj_mat *A, const double *M, double 
 dj_mat *dj_mat_norm_nuc(dj_ctx *c, const dj_mat *A)
 {
     const char *op = "dj_mat_norm_nuc";
-    if (!DJ_CHECK1_FWD_(c, op, A))
+    if (!DJ_CHECK1_(c, op, A))
         return NULL;
     if (!check_input(c, op, A))
         return NULL;
     size_t m = A->rows, n = A->cols, r = m < n ? m : n;
-    int fwd = dj_fwd_(c, A, NULL);
-    dj_mat *B = dj_mat_alloc_(c, 1, 1, fwd, op);
+    int act = dj_fwd_(c, A, NULL), fwd = act && c->mode == DJ_MODE_FORWARD;
+    dj_mat *B = dj_mat_alloc_(c, 1, 1, act, op);
     double *s = scratch(c, r, op);
     if (B == NULL || s == NULL)
         return NULL;
     svd_out o;
-    if (svd_core(c, op, A, 0, fwd, 0, &o, s))
+    if (svd_core(c, op, A, 0, act, 0, &o, s))
         return NULL;
     double sum = 0;
     for (size_t i = r; i-- > 0;)          /* smallest first */
         sum += s[i];
     B->val[0] = sum;
-    if (fwd) {
+    if (act) {
         if (s[r - 1] <= DJ_GAP_TOL_ * s[0])
             return dj_fail_(c, DJ_EDOMAIN, op,
                             "zero singular value (%.17g, largest %.17g): the nuclear norm "
@@ -729,7 +1043,10 @@ dj_mat *dj_mat_norm_nuc(dj_ctx *c, const dj_mat *A)
             return NULL;
         cblas_dgemm(CblasColMajor, CblasNoTrans, CblasTrans, (int)m, (int)n, (int)r, 1.0, o.L,
                     (int)m, o.Rt, (int)n, 0.0, M, (int)m);
-        inner_all(c, A, M, B->tan);
+        if (fwd)
+            inner_all(c, A, M, B->tan);
+        else if (norm_push(c, B, A, M, 1.0, op))      /* Ab += bb U V^T */
+            return NULL;
     }
     return B;
 }
@@ -740,21 +1057,21 @@ dj_mat *dj_mat_norm_nuc(dj_ctx *c, const dj_mat *A)
 dj_mat *dj_mat_norm_2(dj_ctx *c, const dj_mat *A)
 {
     const char *op = "dj_mat_norm_2";
-    if (!DJ_CHECK1_FWD_(c, op, A))
+    if (!DJ_CHECK1_(c, op, A))
         return NULL;
     if (!check_input(c, op, A))
         return NULL;
     size_t m = A->rows, n = A->cols, r = m < n ? m : n;
-    int fwd = dj_fwd_(c, A, NULL);
-    dj_mat *B = dj_mat_alloc_(c, 1, 1, fwd, op);
+    int act = dj_fwd_(c, A, NULL), fwd = act && c->mode == DJ_MODE_FORWARD;
+    dj_mat *B = dj_mat_alloc_(c, 1, 1, act, op);
     double *s = scratch(c, r, op);
     if (B == NULL || s == NULL)
         return NULL;
     svd_out o;
-    if (svd_core(c, op, A, 0, fwd, 0, &o, s))
+    if (svd_core(c, op, A, 0, act, 0, &o, s))
         return NULL;
     B->val[0] = s[0];
-    if (fwd) {
+    if (act) {
         if (s[0] == 0.0 || (r > 1 && s[0] - s[1] <= DJ_GAP_TOL_ * s[0]))
             return dj_fail_(c, DJ_EDOMAIN, op,
                             "largest singular value %.17g is zero or repeated: the spectral "
@@ -765,7 +1082,10 @@ dj_mat *dj_mat_norm_2(dj_ctx *c, const dj_mat *A)
         for (size_t j = 0; j < n; ++j)
             for (size_t i = 0; i < m; ++i)
                 M[i + j * m] = o.L[i] * o.Rt[j];
-        inner_all(c, A, M, B->tan);
+        if (fwd)
+            inner_all(c, A, M, B->tan);
+        else if (norm_push(c, B, A, M, 1.0, op))      /* Ab += bb u1 v1^T */
+            return NULL;
     }
     return B;
 }
@@ -827,21 +1147,17 @@ static void gemm_nn(size_t n, double alpha, const double *X, const double *Y, do
                 (int)n, Y, (int)n, beta, Z, (int)n);
 }
 
-dj_mat *dj_mat_expm(dj_ctx *c, const dj_mat *A)
+/* exp(Av) into X (n-by-n) and, when dA (p wide blocks) is given, the
+ * Frechet derivatives L(Av, dA_k) into dX. The Pade degree index and the
+ * scaling come from ||Av||_1 and are returned in *dsel, *ssel, unless
+ * fixed, when those given are used (the adjoint's run at A^T must
+ * differentiate the same rational function as the primal at A). Returns 0,
+ * or -1 with the error recorded. */
+static int expm_core(dj_ctx *c, const char *op, size_t n, size_t p, const double *Av,
+                     const double *dA, int fixed, int *dsel, int *ssel, double *X, double *dX)
 {
-    const char *op = "dj_mat_expm";
-    if (!DJ_CHECK1_FWD_(c, op, A))
-        return NULL;
-    size_t n = A->rows;
-    if (A->cols != n)
-        return dj_fail_(c, DJ_EDIM, op, "%zux%zu is not square", A->rows, A->cols);
-    if (!check_input(c, op, A))
-        return NULL;
-    int fwd = dj_fwd_(c, A, NULL);
-    size_t p = c->p, nn = n * n, np = fwd ? nn * p : 0;
-    dj_mat *E = dj_mat_alloc_(c, n, n, fwd, op);
-    if (E == NULL)
-        return NULL;
+    int fwd = dA != NULL;
+    size_t nn = n * n, np = fwd ? nn * p : 0;
 
     /* degree and scaling from ||A||_1 */
     static const double theta[] = { 1.495585217958292e-2, 2.539398330063230e-1,
@@ -851,7 +1167,7 @@ dj_mat *dj_mat_expm(dj_ctx *c, const dj_mat *A)
     static const double *const coefs[] = { pade3, pade5, pade7, pade9, pade13 };
     double norm = 0;
     for (size_t j = 0; j < n; ++j)
-        norm = fmax(norm, cblas_dasum((int)n, A->val + j * n, 1));
+        norm = fmax(norm, cblas_dasum((int)n, Av + j * n, 1));
     int d = 0;
     while (d < 4 && norm > theta[d])
         ++d;
@@ -863,6 +1179,12 @@ dj_mat *dj_mat_expm(dj_ctx *c, const dj_mat *A)
         if (s < 0)
             s = 0;
     }
+    if (fixed) {
+        d = *dsel;
+        s = *ssel;
+    }
+    *dsel = d;
+    *ssel = s;
     int deg = degrees[d];
     const double *b = coefs[d];
 
@@ -873,7 +1195,7 @@ dj_mat *dj_mat_expm(dj_ctx *c, const dj_mat *A)
     double *LU = scratch(c, nn, op), *T = scratch(c, nn, op);
     lapack_int *ipiv = dj_ctx_alloc_(c, n * sizeof(lapack_int), op);
     if (!B || !B2 || !B4 || !B6 || !B8 || !W || !Z || !Uv || !Vv || !LU || !T || !ipiv)
-        return NULL;
+        return -1;
     /* tangents (wide n-by-(n p)), and stacked scratch for right products */
     double *dB = NULL, *dB2 = NULL, *dB4 = NULL, *dB6 = NULL, *dB8 = NULL, *dW = NULL;
     double *dZ = NULL, *dU = NULL, *dV = NULL, *sx = NULL, *sy = NULL;
@@ -887,13 +1209,13 @@ dj_mat *dj_mat_expm(dj_ctx *c, const dj_mat *A)
         }
         if (!dB || !dB2 || !dB4 || !dB6 || !dB8 || !dW || !dZ || !dU || !dV
             || (p > 1 && (!sx || !sy)))
-            return NULL;
+            return -1;
     }
     for (size_t i = 0; i < nn; ++i)
-        B[i] = ldexp(A->val[i], -s);
+        B[i] = ldexp(Av[i], -s);
     if (fwd)
         for (size_t i = 0; i < np; ++i)
-            dB[i] = ldexp(A->tan[i], -s);
+            dB[i] = ldexp(dA[i], -s);
 
     /* dY = X dX' + dX Y' for all blocks (Y, X: n-by-n values) */
 #define PROD_(dY, X, dXr, dXl, Y)                                            \
@@ -965,22 +1287,25 @@ dj_mat *dj_mat_expm(dj_ctx *c, const dj_mat *A)
 #undef PROD_
 
     /* (V - U) X = U + V */
-    double *X = E->val;
     for (size_t i = 0; i < nn; ++i) {
         LU[i] = Vv[i] - Uv[i];
         X[i] = Uv[i] + Vv[i];
     }
     lapack_int N = (lapack_int)n;
     lapack_int info = LAPACKE_dgetrf_work(LAPACK_COL_MAJOR, N, N, LU, N, ipiv);
-    if (info > 0)
-        return dj_fail_(c, DJ_ESINGULAR, op, "the Pade denominator is singular (info %d)",
-                        (int)info);
-    if (info < 0)
-        return lapack_fail(c, op, "dgetrf", info);
+    if (info > 0) {
+        dj_fail_(c, DJ_ESINGULAR, op, "the Pade denominator is singular (info %d)", (int)info);
+        return -1;
+    }
+    if (info < 0) {
+        lapack_fail(c, op, "dgetrf", info);
+        return -1;
+    }
     info = LAPACKE_dgetrs_work(LAPACK_COL_MAJOR, 'N', N, N, LU, N, ipiv, X, N);
-    if (info != 0)
-        return lapack_fail(c, op, "dgetrs", info);
-    double *dX = fwd ? E->tan : NULL;
+    if (info != 0) {
+        lapack_fail(c, op, "dgetrs", info);
+        return -1;
+    }
     if (fwd) {
         /* (V - U) dX = (dU + dV) + (dU - dV) X: one getrs for all p blocks */
         for (size_t i = 0; i < np; ++i) {
@@ -991,8 +1316,10 @@ dj_mat *dj_mat_expm(dj_ctx *c, const dj_mat *A)
         rmul(n, n, n, p, 1.0, dW, X, 1.0, dX, sx, sy);
         info = LAPACKE_dgetrs_work(LAPACK_COL_MAJOR, 'N', N, (lapack_int)(n * p), LU, N, ipiv,
                                    dX, N);
-        if (info != 0)
-            return lapack_fail(c, op, "dgetrs", info);
+        if (info != 0) {
+            lapack_fail(c, op, "dgetrs", info);
+            return -1;
+        }
     }
     /* squaring: X <- X^2, dX <- X dX + dX X */
     for (int t = 0; t < s; ++t) {
@@ -1004,8 +1331,65 @@ dj_mat *dj_mat_expm(dj_ctx *c, const dj_mat *A)
             rmul(n, n, n, p, 1.0, dW, T, 1.0, dX, sx, sy);
         }
     }
-    if (!all_finite(X, nn) || (fwd && !all_finite(dX, np)))
-        return dj_fail_(c, DJ_ENONFINITE, op, "the exponential overflows (||A||_1 = %g)",
-                        norm);
+    if (!all_finite(X, nn) || (fwd && !all_finite(dX, np))) {
+        dj_fail_(c, DJ_ENONFINITE, op, "the exponential overflows (||A||_1 = %g)", norm);
+        return -1;
+    }
+    return 0;
+}
+
+/* Adjoint of expm. The primal is the rational function
+ * f(A) = r_m(A / 2^s)^(2^s) with real coefficients (m and s fixed by the
+ * primal run), and for any such function <Cb, L_f(A, dA)> =
+ * <L_f(A^T, Cb), dA> (true of every power A^j, hence of sums, products and
+ * inverses of them). So Ab_k += L_f(A^T, Cb_k): the forward Frechet code run
+ * at A^T with the q adjoint blocks as its directions and the primal's m
+ * and s (z[0], z[1]); ||A^T||_1 may select others, which would be a
+ * different function. Cost: one primal and the Frechet products at A^T,
+ * about the forward rule's cost with q directions. */
+static void bw_expm(dj_ctx *c, const dj_tape_entry_ *e)
+{
+    const char *op = "dj_mat_expm";
+    const dj_mat *A = e->in[0];
+    size_t n = A->rows, nn = n * n, q = c->p;
+    double *ab = dj_adj_(c, A);
+    double *At = scratch(c, nn, op), *X = scratch(c, nn, op), *dX = scratch(c, nn * q, op);
+    if (ab == NULL || At == NULL || X == NULL || dX == NULL)
+        return;
+    for (size_t j = 0; j < n; ++j)
+        for (size_t i = 0; i < n; ++i)
+            At[j + i * n] = A->val[i + j * n];
+    int d = (int)e->z[0], s = (int)e->z[1];
+    if (expm_core(c, op, n, q, At, e->out->adj, 1, &d, &s, X, dX))
+        return;
+    for (size_t i = 0; i < nn * q; ++i)
+        ab[i] += dX[i];
+}
+
+dj_mat *dj_mat_expm(dj_ctx *c, const dj_mat *A)
+{
+    const char *op = "dj_mat_expm";
+    if (!DJ_CHECK1_(c, op, A))
+        return NULL;
+    size_t n = A->rows;
+    if (A->cols != n)
+        return dj_fail_(c, DJ_EDIM, op, "%zux%zu is not square", A->rows, A->cols);
+    if (!check_input(c, op, A))
+        return NULL;
+    int act = dj_fwd_(c, A, NULL), fwd = act && c->mode == DJ_MODE_FORWARD;
+    dj_mat *E = dj_mat_alloc_(c, n, n, act, op);
+    if (E == NULL)
+        return NULL;
+    int d = 0, s = 0;
+    if (expm_core(c, op, n, c->p, A->val, fwd ? A->tan : NULL, 0, &d, &s, E->val,
+                  fwd ? E->tan : NULL))
+        return NULL;
+    if (E->on_tape) {
+        dj_tape_entry_ *e = dj_tape_push_(c, bw_expm, E, A, NULL, op);
+        if (e == NULL)
+            return NULL;
+        e->z[0] = (size_t)d;
+        e->z[1] = (size_t)s;
+    }
     return E;
 }

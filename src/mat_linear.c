@@ -313,17 +313,11 @@ dj_mat *dj_mat_matmul(dj_ctx *c, const dj_mat *A, int transA, const dj_mat *B, i
     int M = (int)m, N = (int)n, K = (int)k, lda = (int)A->rows, ldb = (int)B->rows;
     size_t p = c->p, na = dj_numel_(A), nb = dj_numel_(B), nc = m * n;
     double beta = 0.0;
-    if (C->tan && B->tan && !B->seeded && !transB && B->tan == B->val + nb
-        && C->tan == C->val + nc) {
-        /* values and tangents side by side: op(A) [B | dB_1 .. dB_p] in one
-           GEMM (one pass over A, which is often a large constant) */
-        cblas_dgemm(CblasColMajor, ta, CblasNoTrans, M, (int)(n * (1 + p)), K, 1.0, A->val,
-                    lda, B->val, ldb, 0.0, C->val, M);
-        beta = 1.0;
-    } else {
-        cblas_dgemm(CblasColMajor, ta, tb, M, N, K, 1.0, A->val, lda, B->val, ldb, 0.0,
-                    C->val, M);
-    }
+    /* the values by their own GEMM, in every mode: one GEMM over values and
+       tangents side by side ([B | dB_1 .. dB_p], which the storage allows)
+       rounds the values differently from the primal's call (OpenBLAS picks
+       kernels by shape), and values must not depend on the mode */
+    cblas_dgemm(CblasColMajor, ta, tb, M, N, K, 1.0, A->val, lda, B->val, ldb, 0.0, C->val, M);
     if (C->on_tape) {
         dj_tape_entry_ *e = dj_tape_push_(c, bw_matmul, C, A, B, op);
         if (e == NULL)
@@ -350,7 +344,7 @@ dj_mat *dj_mat_matmul(dj_ctx *c, const dj_mat *A, int transA, const dj_mat *B, i
                     dst[r] = A->val[i + r * A->rows];
         }
         beta = 1.0;
-    } else if (B->tan && beta == 0.0) {
+    } else if (B->tan) {
         if (!transB) {
             /* op(A) [dB_1 .. dB_p]: the blocks side by side are k-by-(n p) */
             cblas_dgemm(CblasColMajor, ta, CblasNoTrans, M, (int)(n * p), K, 1.0, A->val, lda,

@@ -230,6 +230,51 @@ static void test_choice(void)
     CU_ASSERT_EQUAL(dj_jacobian(&H, x, NULL, J, 101, NULL), DJ_ENOFORM);
 }
 
+/* A reverse form that differs from the forward one by a 1e-6 factor on one
+ * output: both checks must say so. */
+static int tfun_rvar_wrong(void *user, const dj_rvar *x, dj_rvar *y)
+{
+    int rc = tfun_rvar(user, x, y);
+    y[1] = dj_mul(y[1], 1.0 + 1e-6);
+    return rc;
+}
+
+static void test_public_checks(void)
+{
+    tfun_params par = { 20, 0, 0, 0 };
+    dj_function F = { .n = 20, .m = 21, .user = &par, DJ_FORMS(tfun) };
+    double x[20], J1[21 * 20], J2[21 * 20];
+    uint64_t seed = 12;
+    mc_rand(&seed, x, 20, -2, 2);
+    dj_adjoint_report ar;
+    CU_ASSERT_EQUAL(dj_check_adjoint(&F, x, 8, 1, 0.0, &ar), DJ_OK);
+    CU_ASSERT(ar.pass && ar.probes == 8 && ar.max_rel_err < 1e-13);
+    dj_check_report rep;
+    CU_ASSERT_EQUAL(dj_check_modes(&F, x, NULL, &rep, J1, J2), DJ_OK);
+    CU_ASSERT(rep.pass && rep.max_rel_err < 1e-13);
+    CU_ASSERT(dj_test_rel_diff(J2, J1, 21 * 20) < 1e-13);
+    /* matrix programs too */
+    matprob p;
+    CU_ASSERT_EQUAL_FATAL(matprob_mlp(&p, 9, 12, 5, 2), DJ_OK);
+    double xm[9];
+    matprob_start(&p, 4, xm);
+    CU_ASSERT_EQUAL(dj_check_adjoint(&p.F, xm, 5, 7, 0.0, &ar), DJ_OK);
+    CU_ASSERT_EQUAL(dj_check_modes(&p.F, xm, NULL, &rep, NULL, NULL), DJ_OK);
+    matprob_free(&p);
+    /* a wrong reverse form is caught, and the worst entry is in row 1 */
+    F.f_rvar = tfun_rvar_wrong;
+    CU_ASSERT_EQUAL(dj_check_adjoint(&F, x, 8, 1, 0.0, &ar), DJ_ECHECK);
+    CU_ASSERT(!ar.pass && ar.max_rel_err > 1e-9);
+    CU_ASSERT_EQUAL(dj_check_modes(&F, x, NULL, &rep, NULL, NULL), DJ_ECHECK);
+    CU_ASSERT(!rep.pass && rep.worst_row == 1);
+    /* errors */
+    CU_ASSERT_EQUAL(dj_check_adjoint(NULL, x, 8, 1, 0.0, &ar), DJ_EARG);
+    CU_ASSERT_EQUAL(dj_check_adjoint(&F, x, 0, 1, 0.0, &ar), DJ_EDIM);
+    dj_function G = { .n = 20, .m = 21, .user = &par, .f_c8 = tfun_c8 };
+    CU_ASSERT_EQUAL(dj_check_adjoint(&G, x, 2, 1, 0.0, &ar), DJ_ENOFORM);
+    CU_ASSERT_EQUAL(dj_check_modes(&G, x, NULL, &rep, NULL, NULL), DJ_ENOFORM);
+}
+
 static void test_errors(void)
 {
     dj_ctx *c = dj_ctx_new();
@@ -296,6 +341,7 @@ int main(void)
         { "scalar code: reverse = forward", test_drivers_scalar },
         { "the book's example in reverse mode", test_book_reverse },
         { "forward or reverse: the choice", test_choice },
+        { "public checks: adjoint identity, forward vs reverse", test_public_checks },
         { "reverse-mode errors", test_errors },
         { NULL, NULL },
     };

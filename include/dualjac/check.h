@@ -11,6 +11,7 @@
 #define DUALJAC_CHECK_H
 
 #include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 #include "jacobian.h"
 
@@ -88,6 +89,37 @@ int dj_check_compare(size_t m, size_t n, const double *J, size_t ldj,
 int dj_check_jacobian(const dj_function *F, const double *x, const double *J,
                       size_t ldj, const dj_check_opts *opts,
                       dj_check_report *rep, double *row_digits);
+
+/* ---- forward against reverse ------------------------------------------------- */
+
+/* What the adjoint test found. */
+typedef struct dj_adjoint_report {
+    size_t probes;          /* random (v, w) pairs tried */
+    double max_rel_err;     /* max |w.(Jv) - (J^T w).v| / (|w|.|Jv| + |J^T w|.|v|)
+                               (magnitudes of the summed products) */
+    size_t worst_probe;
+    double worst_fwd;       /* w.(Jv) there (forward mode) */
+    double worst_rev;       /* (J^T w).v there (reverse mode) */
+    int pass;
+} dj_adjoint_report;
+
+/* dj_check_adjoint: the adjoint identity w^T (J v) == (J^T w)^T v on
+ * `probes` random directions (v in R^n, w in R^m, uniform in [-1, 1],
+ * from `seed`), J v by forward mode (dj_jvp_batch) and J^T w by reverse
+ * mode (dj_vjp_batch); passes when every relative error is at most rtol
+ * (<= 0: 1e-12, a few hundred roundings of the summed products). Needs a
+ * forward and a reverse form. Returns DJ_OK (pass), DJ_ECHECK (fail), or
+ * the drivers' errors. Cost: two batched passes. */
+int dj_check_adjoint(const dj_function *F, const double *x, size_t probes, uint64_t seed,
+                     double rtol, dj_adjoint_report *rep);
+
+/* dj_check_modes: the full forward and reverse Jacobians of F at x compared
+ * entry by entry (dj_check_compare with rtol 1e-12, atol 1e-14 and no row
+ * term unless opts says otherwise). J_fwd and J_rev (may be NULL) receive
+ * them (m-by-n, leading dimension m). Returns as dj_check_compare, or the
+ * drivers' errors. */
+int dj_check_modes(const dj_function *F, const double *x, const dj_check_opts *opts,
+                   dj_check_report *rep, double *J_fwd, double *J_rev);
 
 /* dj_check_report_fprint: a few human-readable lines about rep on out.
  * Returns DJ_EARG on NULL arguments. This is the only dualjac call that

@@ -120,7 +120,8 @@ int dj_ctx_backward(dj_ctx *c, const dj_mat *Y, const double *Yb, size_t ldyb);
  * sweep did not reach A), into out with leading dimension ld. */
 int dj_mat_get_adjoint(const dj_ctx *c, const dj_mat *A, size_t k, double *out, size_t ld);
 
-/* dj_ctx_tape_ops: operations recorded since the last reset. */
+/* dj_ctx_tape_ops: tape entries recorded since the last reset (one per
+ * operation, one per output for eigh, QR and SVD). */
 size_t dj_ctx_tape_ops(const dj_ctx *c);
 
 /* ---- creation and structure --------------------------------------------- */
