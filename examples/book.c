@@ -1,7 +1,9 @@
-/* book.c - the matrix-calculus example of Dive into Deep Learning, by
- * forward mode: the Jacobian of L with respect to every input, column by
- * column, then J^T * ones, the gradients PyTorch's L.backward(ones) prints:
- * x1: -30, w1: -12, w2: -10 in every entry. */
+/* book.c - the matrix-calculus example of Dive into Deep Learning: by
+ * forward mode, the Jacobian of L with respect to every input, column by
+ * column, then J^T * ones; by reverse mode, one backward sweep seeded with
+ * ones. Both give what PyTorch's L.backward(ones) prints: x1: -30,
+ * w1: -12, w2: -10 in every entry, from scalar code and from a matrix
+ * program. */
 #include <stdio.h>
 #include <dualjac.h>
 
@@ -63,5 +65,21 @@ int main(void)
         return 1;
     }
     print_grads("forward mode, matrix program", J);
+
+    /* reverse mode: one backward sweep seeded with ones, both forms */
+    double ones[4] = { 1, 1, 1, 1 }, g[12];
+    const dj_function *forms[2] = { &F, &M };
+    const char *how[2] = { "reverse mode, scalar code (dj_rvar)", "reverse mode, matrix program" };
+    for (int f = 0; f < 2; ++f) {
+        rc = dj_vjp(forms[f], in, ones, NULL, g);
+        if (rc != DJ_OK) {
+            fprintf(stderr, "dj_vjp: %s\n", dj_strerror(rc));
+            return 1;
+        }
+        printf("%s, L.backward(ones):\n", how[f]);
+        for (int b = 0; b < 3; ++b)
+            printf("  %s grad: [%g %g; %g %g]\n", names[b], g[4 * b], g[4 * b + 2],
+                   g[4 * b + 1], g[4 * b + 3]);
+    }
     return 0;
 }

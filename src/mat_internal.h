@@ -108,15 +108,6 @@ dj_tape_entry_ *dj_tape_push_(dj_ctx *c, dj_backward_fn_ fn, dj_mat *out,
  * for; NULL when A is not on the tape or out of memory (recorded). */
 double *dj_adj_(dj_ctx *c, const dj_mat *A);
 
-/* Reverse mode is not implemented for this operation: fails with
- * DJ_ENOTSUP when an argument is on the tape. Returns 1 when the op may
- * run. */
-int dj_rev_unsupported_(dj_ctx *c, const char *op, const dj_mat *a, const dj_mat *b);
-#define DJ_CHECK1_FWD_(c, op, A) \
-    (DJ_CHECK1_(c, op, A) && dj_rev_unsupported_((c), (op), (A), NULL))
-#define DJ_CHECK2_FWD_(c, op, A, B) \
-    (DJ_CHECK2_(c, op, A, B) && dj_rev_unsupported_((c), (op), (A), (B)))
-
 static inline size_t dj_numel_(const dj_mat *A) { return A->rows * A->cols; }
 
 #endif

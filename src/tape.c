@@ -40,15 +40,6 @@ double *dj_adj_(dj_ctx *c, const dj_mat *A)
     return M->adj;
 }
 
-int dj_rev_unsupported_(dj_ctx *c, const char *op, const dj_mat *a, const dj_mat *b)
-{
-    if (c->mode == DJ_MODE_REVERSE && ((a && a->on_tape) || (b && b->on_tape))) {
-        dj_fail_(c, DJ_ENOTSUP, op, "%s has no reverse-mode rule yet", op);
-        return 0;
-    }
-    return 1;
-}
-
 int dj_ctx_backward(dj_ctx *c, const dj_mat *Y, const double *Yb, size_t ldyb)
 {
     if (c == NULL || Y == NULL || Yb == NULL)
