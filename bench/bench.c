@@ -220,7 +220,7 @@ int main(int argc, char **argv)
             mgh_start(&prob, 1.0, x);
             for (size_t j = 0; j < n; ++j)
                 v[j] = 1.0 / (double)(j + 1);
-            mgh_ctx ctx = { &prob, x, y, v, jv, J, { o.chunk, 0, NULL, 0 } };
+            mgh_ctx ctx = { &prob, x, y, v, jv, J, { o.chunk, 0, NULL, 0, 0 } };
             struct { const char *what; bench_fn fn; } rows[] = {
                 { "primal", run_primal }, { "jvp", run_jvp },
                 { "jacfwd", run_jacfwd }, { "fd", run_fd },

@@ -174,7 +174,7 @@ static int bench_matprob(const opts *o, FILE *csv, matprob *p, const char *label
     double *J = malloc(m * n * sizeof *J), *R = malloc(m * n * sizeof *R);
     matprob_start(p, 42, x);
     dj_ctx *c = dj_ctx_new();
-    mp_ctx k = { p, x, y, J, { 0, 0, c, 0 } };
+    mp_ctx k = { p, x, y, J, { 0, 0, c, 0, 0 } };
     stat3 tl, tb, tj;
     int rc = time_it(o, run_loops, &k, &tl);
     if (rc == 0)
@@ -234,8 +234,8 @@ static int bench_modes(const opts *o, FILE *csv, matprob *p, const char *label)
     double *J = malloc(m * n * sizeof *J), *Jf = malloc(m * n * sizeof *Jf);
     matprob_start(p, 42, x);
     dj_ctx *c = dj_ctx_new();
-    mp_ctx k = { p, x, y, J, { 0, 0, c, 0 } };
-    mode_ctx mc = { p, x, y, J, { 0, 0, c, DJ_JAC_FORWARD } };
+    mp_ctx k = { p, x, y, J, { 0, 0, c, 0, 0 } };
+    mode_ctx mc = { p, x, y, J, { 0, 0, c, DJ_JAC_FORWARD, 0 } };
     stat3 tl, t[3];
     int fails = 0, rc = time_it(o, run_loops, &k, &tl);
     const char *names[3] = { "forward", "reverse", "auto" };

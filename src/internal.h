@@ -21,11 +21,14 @@ void dj_memo_end_(const struct dj_memo_ *saved);
  * NULL) and the q rows W^T J as JTW (n-by-q, column-major, leading
  * dimension ldjtw): JTW(:, k) = J^T W(:, k) for the m-by-q W (ldw >= m).
  * One forward evaluation recording the tape, one backward sweep carrying q
- * adjoint lanes. Returns DJ_OK, DJ_ENOMEM, or the form's own non-zero
- * return. Arguments are validated by the caller. */
+ * adjoint lanes. limit: most bytes for nodes and adjoints (0: none);
+ * *bytes (may be NULL) gets what they took. Returns DJ_OK, DJ_ENOMEM
+ * (also over the limit), or the form's own non-zero return. Arguments are
+ * validated by the caller. */
 struct dj_function;
 int dj_rvar_vjp_(const struct dj_function *F, const double *x, size_t q, const double *W,
-                 size_t ldw, double *y, double *JTW, size_t ldjtw);
+                 size_t ldw, double *y, double *JTW, size_t ldjtw, size_t limit,
+                 size_t *bytes);
 
 /* F's sizes are usable by the drivers: n, m >= 1 and n + m values of the
  * widest chunk fit in memory sizes. DJ_OK or DJ_EDIM. */

@@ -386,7 +386,7 @@ int dj_jvp(const dj_function *F, const double *x, const double *v,
         return rc;
     if (F->f_mat != NULL)
         return fwd_run(F, x, 1, v, F->n, y, jv, F->m, NULL);
-    dj_jac_opts o = { narrowest_form(F), 0, NULL, 0 };
+    dj_jac_opts o = { narrowest_form(F), 0, NULL, 0, 0 };
     if (o.chunk == 0)
         return DJ_ENOFORM;
     return fwd_run(F, x, 1, v, F->n, y, jv, F->m, &o);

@@ -8,6 +8,10 @@
 #include "mat_internal.h"
 
 #define DJ_REV_CHUNK_MAT 256   /* adjoint blocks per sweep, matrix programs */
+
+static _Thread_local size_t dj_tape_bytes_;
+
+size_t dj_tape_bytes_last(void) { return dj_tape_bytes_; }
 #define DJ_REV_CHUNK_SCALAR 64 /* adjoint lanes per sweep, scalar code */
 
 /* Where a sweep's results go: columns of JTW (vjp) or rows of J (jacrev). */
@@ -51,16 +55,23 @@ static int rev_run(const dj_function *F, const double *x, size_t q, const double
     double *res = seed + m * w;
     dj_ctx *c = NULL;
     int rc = DJ_OK;
+    size_t limit = opts ? opts->tape_limit : 0;
+    dj_tape_bytes_ = 0;
     if (mat) {
         c = opts && opts->ctx ? opts->ctx : dj_ctx_new();
         if (c == NULL)
             rc = DJ_ENOMEM;
+        else if (limit)
+            dj_ctx_set_limit(c, limit);
     }
     for (size_t r0 = 0; r0 < q && rc == DJ_OK; r0 += w) {
         size_t cols = q - r0 < w ? q - r0 : w;
         dj_fill_seeds_(seed, m, cols, W, ldw, r0);
         if (!mat) {
-            rc = dj_rvar_vjp_(F, x, cols, seed, m, r0 == 0 ? y : NULL, res, n);
+            size_t bytes = 0;
+            rc = dj_rvar_vjp_(F, x, cols, seed, m, r0 == 0 ? y : NULL, res, n, limit, &bytes);
+            if (bytes > dj_tape_bytes_)
+                dj_tape_bytes_ = bytes;
             if (rc == DJ_OK)
                 for (size_t k = 0; k < cols; ++k)
                     store(sink, n, r0, k, res + k * n);
@@ -76,6 +87,8 @@ static int rev_run(const dj_function *F, const double *x, size_t q, const double
         if (y != NULL && r0 == 0)
             memcpy(y, Y->val, m * sizeof(double));
         rc = dj_ctx_backward(c, Y, seed, m);
+        if (dj_ctx_bytes_used(c) > dj_tape_bytes_)
+            dj_tape_bytes_ = dj_ctx_bytes_used(c);
         if (rc != DJ_OK)
             break;
         for (size_t k = 0; k < cols; ++k)
@@ -160,7 +173,7 @@ int dj_jacobian_mode(const dj_function *F, const dj_jac_opts *opts)
         cr = 2.0 + 1.5 * m;
     } else {
         dj_chunk_plan plan;
-        dj_jac_opts fo = { 0, 0, NULL, 0 };
+        dj_jac_opts fo = { 0, 0, NULL, 0, 0 };
         if (dj_chunk_plan_make(F, F->n, opts ? opts : &fo, &plan) != DJ_OK)
             return DJ_JAC_REVERSE;
         double wq = m < DJ_REV_CHUNK_SCALAR ? m : DJ_REV_CHUNK_SCALAR;

@@ -27,9 +27,13 @@ static int tape_reserve(dj_rvar_tape_ *t, size_t want)
 {
     if (want <= t->cap)
         return 1;
+    if (t->max_nodes && want > t->max_nodes)
+        return 0;
     size_t cap = t->cap ? t->cap : 256;
     while (cap < want)
         cap = cap > SIZE_MAX / 2 ? SIZE_MAX : 2 * cap;
+    if (t->max_nodes && cap > t->max_nodes)
+        cap = t->max_nodes;
     dj_rvar_node_ *nb = NULL;
     if (!dj_mul_overflows_(cap, sizeof *nb))
         nb = dj_malloc_(cap * sizeof *nb);
@@ -106,8 +110,11 @@ static void sweep(const dj_rvar_node_ *nodes, size_t len, double *adj, size_t q)
 }
 
 int dj_rvar_vjp_(const dj_function *F, const double *x, size_t q, const double *W,
-                 size_t ldw, double *y, double *JTW, size_t ldjtw)
+                 size_t ldw, double *y, double *JTW, size_t ldjtw, size_t limit,
+                 size_t *bytes)
 {
+    if (bytes)
+        *bytes = 0;
     if (F->f_rvar == NULL)
         return DJ_ENOFORM;
     size_t n = F->n, m = F->m;
@@ -123,11 +130,16 @@ int dj_rvar_vjp_(const dj_function *F, const double *x, size_t q, const double *
     dj_rvar_tape_ saved = dj_rvar_tape_state_;
     dj_rvar_tape_ *t = &dj_rvar_tape_state_;
     memset(t, 0, sizeof *t);
+    /* the limit covers nodes and q adjoint lanes per node */
+    if (limit)
+        t->max_nodes = limit / (sizeof(dj_rvar_node_) + q * sizeof(double));
     int rc = DJ_OK;
     double *adj = NULL;
     /* a first guess at the tape's length (it grows as needed): the inputs
        and a few operations per input and output; no overflow, n + m <= lim */
     size_t guess = n + 4 * (n + m) + 256;
+    if (t->max_nodes && guess > t->max_nodes)
+        guess = t->max_nodes;
     if (!tape_reserve(t, guess) && !tape_reserve(t, n)) {
         rc = DJ_ENOMEM;
         goto done;
@@ -172,6 +184,8 @@ int dj_rvar_vjp_(const dj_function *F, const double *x, size_t q, const double *
         for (size_t k = 0; k < q; ++k)
             adj[node * q + k] += W[i + k * ldw];
     }
+    if (bytes)
+        *bytes = t->cap * sizeof(dj_rvar_node_) + len * q * sizeof *adj;
     sweep(t->nodes, len, adj, q);
     for (size_t k = 0; k < q; ++k)
         for (size_t j = 0; j < n; ++j)

@@ -39,7 +39,7 @@ static void test_book_all_widths(void)
     book_inputs(in);
     dj_function F = { .n = 12, .m = 4, .user = Y, DJ_FORMS(book) };
     for (size_t w = 0; w < sizeof widths / sizeof *widths; ++w) {
-        dj_jac_opts o = { widths[w], 0, NULL, 0 };
+        dj_jac_opts o = { widths[w], 0, NULL, 0, 0 };
         CU_ASSERT_EQUAL(dj_jacfwd(&F, in, L, J, 4, &o), DJ_OK);
         for (int i = 0; i < 4; ++i)
             CU_ASSERT_EQUAL(L[i], -50.0);

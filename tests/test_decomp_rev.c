@@ -461,7 +461,7 @@ static void test_jacrev(void)
         CU_ASSERT_EQUAL_FATAL(dj_jacfwd(&F, x, NULL, Jf, nout, NULL), DJ_OK);
         const int chunks[] = { 0, 1, 5, 17 };
         for (size_t ch = 0; ch < 4; ++ch) {
-            dj_jac_opts o = { chunks[ch], 0, NULL, 0 };
+            dj_jac_opts o = { chunks[ch], 0, NULL, 0, 0 };
             int rc = dj_jacrev(&F, x, y, Jr, nout, &o);
             CU_ASSERT_EQUAL(rc, DJ_OK);
             double e = 0, big = 0;

@@ -60,7 +60,7 @@ static void test_jacfwd_exact(void)
         tfun_jac(n, x, R, ld);
         CU_ASSERT_EQUAL(tfun_real(&p, x, y0), 0);
         for (size_t w = 0; w < NWIDTHS; ++w) {
-            dj_jac_opts o = { widths[w], 0, NULL, 0 };
+            dj_jac_opts o = { widths[w], 0, NULL, 0, 0 };
             for (size_t k = 0; k < ld * n; ++k)
                 J[k] = -777.0;
             CU_ASSERT_EQUAL_FATAL(dj_jacfwd(&F, x, y, J, ld, &o), DJ_OK);
@@ -97,7 +97,7 @@ static void test_jvp_batch(void)
             double *V = malloc(ldv * p * sizeof *V), *JV = malloc(ldjv * p * sizeof *JV);
             rand_vec(&seed, ldv * p, V);
             for (size_t w = 0; w < NWIDTHS; ++w) {
-                dj_jac_opts o = { widths[w], 0, NULL, 0 };
+                dj_jac_opts o = { widths[w], 0, NULL, 0, 0 };
                 CU_ASSERT_EQUAL_FATAL(dj_jvp_batch(&F, x, p, V, ldv, y, JV, ldjv, &o), DJ_OK);
                 for (size_t k = 0; k < p; ++k)
                     for (size_t i = 0; i < m; ++i) {
@@ -165,14 +165,14 @@ static void test_plan(void)
         { 40, 32, 32, 8, 2 },   { 3, 1, 1, 1, 3 },
     };
     for (size_t c = 0; c < sizeof cases / sizeof *cases; ++c) {
-        dj_jac_opts o = { 0, cases[c].maxc, NULL, 0 };
+        dj_jac_opts o = { 0, cases[c].maxc, NULL, 0, 0 };
         CU_ASSERT_EQUAL_FATAL(dj_chunk_plan_make(&F, cases[c].p, &o, &pl), DJ_OK);
         CU_ASSERT_EQUAL(pl.width, cases[c].w);
         CU_ASSERT_EQUAL(pl.last_width, cases[c].last);
         CU_ASSERT_EQUAL(pl.passes, cases[c].passes);
     }
     /* forced width */
-    dj_jac_opts o = { 16, 0, NULL, 0 };
+    dj_jac_opts o = { 16, 0, NULL, 0, 0 };
     CU_ASSERT_EQUAL(dj_chunk_plan_make(&F, 40, &o, &pl), DJ_OK);
     CU_ASSERT(pl.width == 16 && pl.last_width == 16 && pl.passes == 3);
     /* only some forms: the widest given, then the narrowest that fits */
@@ -204,9 +204,9 @@ static void test_plan(void)
     CU_ASSERT_EQUAL(dj_chunk_plan_make(NULL, 5, NULL, &pl), DJ_EARG);
     CU_ASSERT_EQUAL(dj_chunk_plan_make(&F, 5, NULL, NULL), DJ_EARG);
     CU_ASSERT_EQUAL(dj_chunk_plan_make(&F, 0, NULL, &pl), DJ_EDIM);
-    dj_jac_opts bad = { 7, 0, NULL, 0 };
+    dj_jac_opts bad = { 7, 0, NULL, 0, 0 };
     CU_ASSERT_EQUAL(dj_chunk_plan_make(&F, 5, &bad, &pl), DJ_EARG);
-    dj_jac_opts missing = { 16, 0, NULL, 0 };
+    dj_jac_opts missing = { 16, 0, NULL, 0, 0 };
     CU_ASSERT_EQUAL(dj_chunk_plan_make(&G, 5, &missing, &pl), DJ_ENOFORM);
 }
 
@@ -231,7 +231,7 @@ static void test_bad_arguments(void)
     CU_ASSERT_EQUAL(dj_jvp_batch(&F, x, 0, V, 3, y, JV, 4, NULL), DJ_EDIM);
     CU_ASSERT_EQUAL(dj_jvp_batch(&F, x, 2, V, 2, y, JV, 4, NULL), DJ_EDIM);
     CU_ASSERT_EQUAL(dj_jvp_batch(&F, x, 2, V, 3, y, JV, 3, NULL), DJ_EDIM);
-    dj_jac_opts bad = { 5, 0, NULL, 0 };
+    dj_jac_opts bad = { 5, 0, NULL, 0, 0 };
     CU_ASSERT_EQUAL(dj_jvp_batch(&F, x, 2, V, 3, y, JV, 4, &bad), DJ_EARG);
     CU_ASSERT_EQUAL(dj_jacfwd(&F, x, y, J, 4, &bad), DJ_EARG);
     /* zero and overflowing sizes */
@@ -262,7 +262,7 @@ static void test_callback_stops(void)
     for (int at = 1; at <= 3; ++at) {
         tfun_params p = { 70, at, 0, -42 };
         dj_function F = tfun_function(&p);
-        dj_jac_opts o = { 32, 0, NULL, 0 };     /* 3 passes */
+        dj_jac_opts o = { 32, 0, NULL, 0, 0 };     /* 3 passes */
         CU_ASSERT_EQUAL(dj_jacfwd(&F, x, y, J, 71, &o), -42);
         CU_ASSERT_EQUAL(p.calls, at);
     }

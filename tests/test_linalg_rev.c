@@ -397,7 +397,7 @@ static void check_jac(dj_function *F, const double *x, const char *name)
     CU_ASSERT_EQUAL_FATAL(dj_jacfwd(F, x, yf, Jf, m, NULL), DJ_OK);
     const int chunks[] = { 0, 1, 5, 17 };
     for (size_t k = 0; k < 4; ++k) {
-        dj_jac_opts o = { chunks[k], 0, NULL, 0 };
+        dj_jac_opts o = { chunks[k], 0, NULL, 0, 0 };
         int st = dj_jacrev(F, x, yr, Jr, m, &o);
         CU_ASSERT_EQUAL(st, DJ_OK);
         if (st != DJ_OK)

@@ -25,7 +25,7 @@ static void test_book(void)
     CU_ASSERT_EQUAL_FATAL(dj_jacfwd(&S, in, L1, J1, 4, NULL), DJ_OK);
     const size_t chunks[] = { 0, 1, 5, 12 };
     for (size_t q = 0; q < 4; ++q) {
-        dj_jac_opts o = { (int)chunks[q], 0, NULL, 0 };
+        dj_jac_opts o = { (int)chunks[q], 0, NULL, 0, 0 };
         CU_ASSERT_EQUAL_FATAL(dj_jacfwd(&M, in, L2, J2, 4, &o), DJ_OK);
         CU_ASSERT_EQUAL(memcmp(J1, J2, sizeof J1), 0);
         CU_ASSERT_EQUAL(memcmp(L1, L2, sizeof L1), 0);
@@ -57,7 +57,7 @@ static void check_problem(matprob *p, uint64_t seed)
        chunk sizes, and against central differences */
     const int chunks[] = { 0, 1, 3, 64 };
     for (size_t q = 0; q < 4; ++q) {
-        dj_jac_opts o = { chunks[q], 0, NULL, 0 };
+        dj_jac_opts o = { chunks[q], 0, NULL, 0, 0 };
         CU_ASSERT_EQUAL_FATAL(dj_jacfwd(&p->F, x, y1, J, m, &o), DJ_OK);
         double e = dj_test_rel_diff(J, R, m * n);
         if (!(e < 1e-12))
@@ -118,7 +118,7 @@ static void test_ctx_reuse(void)
     double x[6], J[24];
     matprob_start(&p, 1, x);
     dj_ctx *c = dj_ctx_new();
-    dj_jac_opts o = { 0, 0, c, 0 };
+    dj_jac_opts o = { 0, 0, c, 0, 0 };
     size_t reserved = 0;
     for (int r = 0; r < 4; ++r) {
         CU_ASSERT_EQUAL(dj_jacfwd(&p.F, x, NULL, J, 4, &o), DJ_OK);
@@ -170,7 +170,7 @@ static void test_errors(void)
     CU_ASSERT_EQUAL(dj_jacfwd(&F, x, y, J, 3, NULL), DJ_ECALLBACK);
     F.f_mat = prog_wrong_m;
     CU_ASSERT_EQUAL(dj_jacfwd(&F, x, y, J, 3, NULL), DJ_EDIM);
-    dj_jac_opts bad = { -2, 0, NULL, 0 };
+    dj_jac_opts bad = { -2, 0, NULL, 0, 0 };
     F.f_mat = prog_bad_shape;
     CU_ASSERT_EQUAL(dj_jacfwd(&F, x, y, J, 3, &bad), DJ_EARG);
     /* a singular matrix in the inverse */

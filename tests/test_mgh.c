@@ -245,7 +245,7 @@ static void test_jacfwd_vs_hand(void)
                 CU_ASSERT_EQUAL(padding, 0);
                 CU_ASSERT_EQUAL_FATAL(dj_eval(&p.F, x, y0), DJ_OK);
                 for (size_t c = 0; c < sizeof chunks / sizeof chunks[0]; ++c) {
-                    dj_jac_opts o = { chunks[c], 0, NULL, 0 };
+                    dj_jac_opts o = { chunks[c], 0, NULL, 0, 0 };
                     char what[128];
                     snprintf(what, sizeof what, "%s n=%zu at %s, chunk %d",
                              p.name, n, k_point_names[pt], chunks[c]);

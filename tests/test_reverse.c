@@ -129,7 +129,7 @@ static void check_modes(dj_function *F, const double *x)
     CU_ASSERT_EQUAL_FATAL(dj_jacfwd(F, x, NULL, Jf, m, NULL), DJ_OK);
     const int chunks[] = { 0, 1, 5 };
     for (size_t c = 0; c < 3; ++c) {
-        dj_jac_opts o = { chunks[c], 0, NULL, 0 };
+        dj_jac_opts o = { chunks[c], 0, NULL, 0, 0 };
         CU_ASSERT_EQUAL_FATAL(dj_jacrev(F, x, y, Jr, m, &o), DJ_OK);
         double e = dj_test_rel_diff(Jr, Jf, m * n);
         if (!(e < 1e-13))
@@ -137,7 +137,7 @@ static void check_modes(dj_function *F, const double *x)
         CU_ASSERT(e < 1e-13);
     }
     for (int mode = 0; mode < 3; ++mode) {
-        dj_jac_opts o = { 0, 0, NULL, mode };
+        dj_jac_opts o = { 0, 0, NULL, mode, 0 };
         CU_ASSERT_EQUAL(dj_jacobian(F, x, NULL, Ja, m, &o), DJ_OK);
         CU_ASSERT(dj_test_rel_diff(Ja, Jf, m * n) < 1e-13);
     }
@@ -247,7 +247,7 @@ static void test_choice(void)
     matprob_free(&p);
     CU_ASSERT_EQUAL_FATAL(matprob_mlp(&p, 2, 20, 200, 1), DJ_OK);
     CU_ASSERT_EQUAL(dj_jacobian_mode(&p.F, NULL), DJ_JAC_FORWARD);
-    dj_jac_opts o = { 0, 0, NULL, DJ_JAC_REVERSE };
+    dj_jac_opts o = { 0, 0, NULL, DJ_JAC_REVERSE, 0 };
     CU_ASSERT_EQUAL(dj_jacobian_mode(&p.F, &o), DJ_JAC_REVERSE);
     o.mode = 7;
     CU_ASSERT_EQUAL(dj_jacobian_mode(&p.F, &o), -DJ_EARG);
@@ -361,6 +361,24 @@ static void test_errors(void)
     par.fail_at = 1;
     par.fail_code = -4;
     CU_ASSERT_EQUAL(dj_vjp(&F, x, w, NULL, jtw), -4);
+    par.fail_at = 0;
+    /* the tape: its size is reported, and a limit is enforced */
+    CU_ASSERT_EQUAL(dj_jacrev(&F, x, NULL, J, 4, NULL), DJ_OK);
+    size_t bytes = dj_tape_bytes_last();
+    CU_ASSERT(bytes > 0);
+    dj_jac_opts lim = { 0, 0, NULL, 0, 64 };
+    CU_ASSERT_EQUAL(dj_jacrev(&F, x, NULL, J, 4, &lim), DJ_ENOMEM);
+    lim.tape_limit = 16 * bytes;
+    CU_ASSERT_EQUAL(dj_jacrev(&F, x, NULL, J, 4, &lim), DJ_OK);
+    matprob p;
+    CU_ASSERT_EQUAL_FATAL(matprob_mlp(&p, 20, 30, 3, 1), DJ_OK);
+    double xm[20], Jm[60];
+    matprob_start(&p, 1, xm);
+    CU_ASSERT_EQUAL(dj_jacrev(&p.F, xm, NULL, Jm, 3, NULL), DJ_OK);
+    CU_ASSERT(dj_tape_bytes_last() > 20 * 30 * sizeof(double));
+    lim.tape_limit = 1024;
+    CU_ASSERT_EQUAL(dj_jacrev(&p.F, xm, NULL, Jm, 3, &lim), DJ_ENOMEM);
+    matprob_free(&p);
 }
 
 int main(void)

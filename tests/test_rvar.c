@@ -19,7 +19,8 @@
 /* internal (src/internal.h): the reverse-mode driver under test */
 struct dj_function;
 int dj_rvar_vjp_(const struct dj_function *F, const double *x, size_t q, const double *W,
-                 size_t ldw, double *y, double *JTW, size_t ldjtw);
+                 size_t ldw, double *y, double *JTW, size_t ldjtw, size_t limit,
+                 size_t *bytes);
 
 typedef struct tfun_params {
     size_t n;
@@ -93,7 +94,7 @@ static const un_case un_cases[] = { DJ_UNARY_RULES(UN_ROW_) };
 static int vjp_lanes(dj_function *F, const double *x, size_t q, const double *lanes,
                      double *y, double *JTW)
 {
-    return dj_rvar_vjp_(F, x, q, lanes, 1, y, JTW, F->n);
+    return dj_rvar_vjp_(F, x, q, lanes, 1, y, JTW, F->n, 0, NULL);
 }
 
 static void test_unary_rules(void)
@@ -186,7 +187,7 @@ static void test_binary_rules(void)
                     size_t q = qi == 0 ? 1 : 4;
                     /* both arguments recorded */
                     dj_function F = { .n = 2, .m = 1, .f_rvar = bc->fr };
-                    CU_ASSERT_EQUAL_FATAL(dj_rvar_vjp_(&F, x2, q, lanes4, 1, &y, G, 2), DJ_OK);
+                    CU_ASSERT_EQUAL_FATAL(dj_rvar_vjp_(&F, x2, q, lanes4, 1, &y, G, 2, 0, NULL), DJ_OK);
                     CHECK(rel_close(y, bc->fd(dj_dual_const(a), dj_dual_const(b)).v, 0.0),
                           "%s(%g, %g) value\n", bc->name, a, b);
                     for (size_t k = 0; k < q; ++k) {
@@ -206,7 +207,7 @@ static void test_binary_rules(void)
                     dj_function Fcb = { .n = 1, .m = 1, .user = &b, .f_rvar = bc->fr_cb };
                     for (int form = 0; form < 2; ++form) {
                         dj_function *P = form ? &Fcb : &Fx;
-                        CU_ASSERT_EQUAL_FATAL(dj_rvar_vjp_(P, &a, q, lanes4, 1, &y, g, 1), DJ_OK);
+                        CU_ASSERT_EQUAL_FATAL(dj_rvar_vjp_(P, &a, q, lanes4, 1, &y, g, 1, 0, NULL), DJ_OK);
                         for (size_t k = 0; k < q; ++k) {
                             dj_dual d = bc->fd_xd(dj_dual_make(a, lanes4[k]), b);
                             CHECK(rel_close(g[k], d.d, RTOL),
@@ -221,7 +222,7 @@ static void test_binary_rules(void)
                     dj_function Fca = { .n = 1, .m = 1, .user = &a, .f_rvar = bc->fr_ca };
                     for (int form = 0; form < 2; ++form) {
                         dj_function *P = form ? &Fca : &Fd;
-                        CU_ASSERT_EQUAL_FATAL(dj_rvar_vjp_(P, &b, q, lanes4, 1, &y, g, 1), DJ_OK);
+                        CU_ASSERT_EQUAL_FATAL(dj_rvar_vjp_(P, &b, q, lanes4, 1, &y, g, 1, 0, NULL), DJ_OK);
                         for (size_t k = 0; k < q; ++k) {
                             dj_dual d = bc->fd_dx(a, dj_dual_make(b, lanes4[k]));
                             CHECK(rel_close(g[k], d.d, RTOL),
@@ -259,7 +260,7 @@ static void test_fma(void)
             double x[3] = { pts[i % np], pts[i / np % np], pts[i / np / np] }, y;
             double G[3 * 4];
             for (size_t q = 1; q <= 4; q += 3) {
-                CU_ASSERT_EQUAL_FATAL(dj_rvar_vjp_(&F, x, q, lanes4, 1, &y, G, 3), DJ_OK);
+                CU_ASSERT_EQUAL_FATAL(dj_rvar_vjp_(&F, x, q, lanes4, 1, &y, G, 3, 0, NULL), DJ_OK);
                 CHECK(rel_close(y, fma(x[0], x[1], x[2]), 0.0), "fma value\n");
                 for (size_t k = 0; k < q; ++k)
                     for (int arg = 0; arg < 3; ++arg) {
@@ -304,7 +305,7 @@ static void test_tfun_vjp(void)
             rand_vec(&seed, ldw * q, W);
             for (size_t k = 0; k < ldo * q; ++k)
                 JTW[k] = -777.0;
-            CU_ASSERT_EQUAL_FATAL(dj_rvar_vjp_(&F, x, q, W, ldw, y, JTW, ldo), DJ_OK);
+            CU_ASSERT_EQUAL_FATAL(dj_rvar_vjp_(&F, x, q, W, ldw, y, JTW, ldo, 0, NULL), DJ_OK);
             for (size_t i = 0; i < m; ++i)
                 CHECK(y[i] == y0[i], "n %zu: y[%zu] %.17g, want %.17g\n", n, i, y[i], y0[i]);
             for (size_t k = 0; k < q; ++k) {
@@ -339,7 +340,7 @@ static void test_book(void)
         in[8 + k] = 6;
     }
     dj_function F = { .n = 12, .m = 4, .user = Y, DJ_FORMS(book) };
-    CU_ASSERT_EQUAL_FATAL(dj_rvar_vjp_(&F, in, 1, ones, 4, L, g, 12), DJ_OK);
+    CU_ASSERT_EQUAL_FATAL(dj_rvar_vjp_(&F, in, 1, ones, 4, L, g, 12, 0, NULL), DJ_OK);
     for (int k = 0; k < 4; ++k) {
         CU_ASSERT_EQUAL(L[k], 10.0 - 60.0);
         CU_ASSERT_EQUAL(g[k], -30.0);
@@ -368,7 +369,7 @@ static void test_zero_adjoint(void)
     /* lane 0: only y2 (the infinite and NaN partials meet zero adjoints);
        lane 1: y0 (d sqrt/dx0 = +inf); lane 2: y1 (d/dx0 of (-1)^x0 is NaN) */
     double W[3 * 3] = { 0, 0, 1,   1, 0, 0,   0, 1, 0 };
-    CU_ASSERT_EQUAL_FATAL(dj_rvar_vjp_(&F, x, 3, W, 3, y, G, 2), DJ_OK);
+    CU_ASSERT_EQUAL_FATAL(dj_rvar_vjp_(&F, x, 3, W, 3, y, G, 2, 0, NULL), DJ_OK);
     CU_ASSERT_EQUAL(G[0], 1.0);
     CU_ASSERT_EQUAL(G[1], 1.0);
     CU_ASSERT(isinf(G[2]) && G[2] > 0);
@@ -376,7 +377,7 @@ static void test_zero_adjoint(void)
     CU_ASSERT(isnan(G[4]));
     CU_ASSERT_EQUAL(G[5], 0.0);       /* d/dx1 of x1^x0 at x0 = 0 is 0 */
     /* the q == 1 sweep too */
-    CU_ASSERT_EQUAL_FATAL(dj_rvar_vjp_(&F, x, 1, W, 3, y, G, 2), DJ_OK);
+    CU_ASSERT_EQUAL_FATAL(dj_rvar_vjp_(&F, x, 1, W, 3, y, G, 2, 0, NULL), DJ_OK);
     CU_ASSERT_EQUAL(G[0], 1.0);
     CU_ASSERT_EQUAL(G[1], 1.0);
 }
@@ -426,7 +427,7 @@ static void test_constants(void)
     rec_probe p;
     dj_function F = { .n = 2, .m = 3, .user = &p, .f_rvar = rec_r };
     double x[2] = { 1.5, -0.5 }, y[3], G[2 * 2], W[3 * 2] = { 1, 7, 0,   0, 0, 1 };
-    CU_ASSERT_EQUAL_FATAL(dj_rvar_vjp_(&F, x, 2, W, 3, y, G, 2), DJ_OK);
+    CU_ASSERT_EQUAL_FATAL(dj_rvar_vjp_(&F, x, 2, W, 3, y, G, 2, 0, NULL), DJ_OK);
     CU_ASSERT_EQUAL(p.len_before, 2);           /* the inputs */
     CU_ASSERT_EQUAL(p.len_const, 2);
     CU_ASSERT_EQUAL(p.i_const, DJ_RVAR_CONST);
@@ -464,7 +465,7 @@ static void test_generic(void)
     dj_function F = { .n = 2, .m = 3, .f_rvar = gen_r };
     double x[2] = { 1.25, 0.75 }, y[3], G[2 * 3];
     double W[9] = { 1, 0, 0,  0, 1, 0,  0, 0, 1 };
-    CU_ASSERT_EQUAL_FATAL(dj_rvar_vjp_(&F, x, 3, W, 3, y, G, 2), DJ_OK);
+    CU_ASSERT_EQUAL_FATAL(dj_rvar_vjp_(&F, x, 3, W, 3, y, G, 2, 0, NULL), DJ_OK);
     double t = 2 * x[0] + 3 * x[1] - 1 / x[0], s = sin(x[1]);
     DJ_ASSERT_CLOSE(y[0], t * s + 4, 1e-15);
     DJ_ASSERT_CLOSE(G[0], (2 + 1 / (x[0] * x[0])) * s, 1e-15);
@@ -494,7 +495,7 @@ static int nest_r(void *u, const dj_rvar *x, dj_rvar *y)
     tfun_params p = { 5, 0, 0, 0 };
     dj_function G = { .n = 5, .m = 6, .user = &p, DJ_FORMS(tfun) };
     double xi[5] = { 0.1, 0.2, 0.3, 0.4, 0.5 }, W[6] = { 1, 2, 3, 4, 5, 6 }, g[5], J[30];
-    np->inner_rc = dj_rvar_vjp_(&G, xi, 1, W, 6, NULL, g, 5);
+    np->inner_rc = dj_rvar_vjp_(&G, xi, 1, W, 6, NULL, g, 5, 0, NULL);
     np->inner_ok = dj_jacfwd(&G, xi, NULL, J, 6, NULL) == DJ_OK;
     for (int j = 0; j < 5; ++j) {
         double r = 0;
@@ -512,7 +513,7 @@ static void test_nested_repeated(void)
     nest_params np = { -1, 0, 0, 0 };
     dj_function F = { .n = 2, .m = 1, .user = &np, .f_rvar = nest_r };
     double x[2] = { 0.7, -1.3 }, one = 1.0, y, g[2];
-    CU_ASSERT_EQUAL_FATAL(dj_rvar_vjp_(&F, x, 1, &one, 1, &y, g, 2), DJ_OK);
+    CU_ASSERT_EQUAL_FATAL(dj_rvar_vjp_(&F, x, 1, &one, 1, &y, g, 2, 0, NULL), DJ_OK);
     CU_ASSERT_EQUAL(np.inner_rc, DJ_OK);
     CU_ASSERT(np.inner_ok);
     CU_ASSERT_EQUAL(np.len_before, 3);
@@ -529,10 +530,10 @@ static void test_nested_repeated(void)
     uint64_t seed = 5;
     rand_vec(&seed, n, xs);
     rand_vec(&seed, m * 3, W);
-    CU_ASSERT_EQUAL_FATAL(dj_rvar_vjp_(&T, xs, 3, W, m, NULL, G0, n), DJ_OK);
+    CU_ASSERT_EQUAL_FATAL(dj_rvar_vjp_(&T, xs, 3, W, m, NULL, G0, n, 0, NULL), DJ_OK);
     int same = 1;
     for (int r = 0; r < 100; ++r) {
-        CU_ASSERT_EQUAL_FATAL(dj_rvar_vjp_(&T, xs, 3, W, m, NULL, G1, n), DJ_OK);
+        CU_ASSERT_EQUAL_FATAL(dj_rvar_vjp_(&T, xs, 3, W, m, NULL, G1, n, 0, NULL), DJ_OK);
         same &= memcmp(G0, G1, sizeof G0) == 0;
     }
     CU_ASSERT(same);
@@ -546,7 +547,7 @@ static int outer_fail_r(void *u, const dj_rvar *x, dj_rvar *y)
     dj_function G = { .n = p->n, .m = p->n + 1, .user = p, DJ_FORMS(tfun) };
     double xi[3] = { 1, 2, 3 }, W[4] = { 1, 1, 1, 1 }, g[3];
     y[0] = dj_rvar_mul(x[0], x[0]);
-    return dj_rvar_vjp_(&G, xi, 1, W, 4, NULL, g, 3);
+    return dj_rvar_vjp_(&G, xi, 1, W, 4, NULL, g, 3, 0, NULL);
 }
 
 static void test_callback_stops(void)
@@ -556,18 +557,18 @@ static void test_callback_stops(void)
     for (size_t c = 0; c < sizeof codes / sizeof *codes; ++c) {
         tfun_params p = { 3, 1, 0, codes[c] };
         dj_function F = { .n = 3, .m = 4, .user = &p, DJ_FORMS(tfun) };
-        CU_ASSERT_EQUAL(dj_rvar_vjp_(&F, x, 1, W, 4, y, g, 3), codes[c]);
+        CU_ASSERT_EQUAL(dj_rvar_vjp_(&F, x, 1, W, 4, y, g, 3, 0, NULL), codes[c]);
         CU_ASSERT_EQUAL(p.calls, 1);
         CU_ASSERT_EQUAL(dj_rvar_tape_state_.on, 0);
         CU_ASSERT_PTR_NULL(dj_rvar_tape_state_.nodes);
         p.calls = 0;
         dj_function O = { .n = 1, .m = 1, .user = &p, .f_rvar = outer_fail_r };
-        CU_ASSERT_EQUAL(dj_rvar_vjp_(&O, x, 2, W, 1, y, g, 1), codes[c]);
+        CU_ASSERT_EQUAL(dj_rvar_vjp_(&O, x, 2, W, 1, y, g, 1, 0, NULL), codes[c]);
         CU_ASSERT_PTR_NULL(dj_rvar_tape_state_.nodes);
     }
     /* no reverse form */
     dj_function N = { .n = 3, .m = 4, .f = tfun_real };
-    CU_ASSERT_EQUAL(dj_rvar_vjp_(&N, x, 1, W, 4, y, g, 3), DJ_ENOFORM);
+    CU_ASSERT_EQUAL(dj_rvar_vjp_(&N, x, 1, W, 4, y, g, 3, 0, NULL), DJ_ENOFORM);
 }
 
 /* Allocation failure at every allocation in turn: DJ_ENOMEM, nothing
@@ -607,13 +608,13 @@ static void test_enomem(void)
     int len = 20000;                 /* 60000 nodes: several doublings */
     dj_function F = { .n = 2, .m = 2, .user = &len, .f_rvar = chain_r };
     double x[2] = { 0.3, 0.2 }, W[2 * 2] = { 1, 0,  0, 1 }, y[2], G[4], R[4];
-    CU_ASSERT_EQUAL_FATAL(dj_rvar_vjp_(&F, x, 2, W, 2, y, R, 2), DJ_OK);
+    CU_ASSERT_EQUAL_FATAL(dj_rvar_vjp_(&F, x, 2, W, 2, y, R, 2, 0, NULL), DJ_OK);
     CU_ASSERT_EQUAL(dj_set_allocator(counting_malloc, counting_free), DJ_OK);
     int k, enomem = 0;
     for (k = 0; k < 100; ++k) {
         fail_after = k;
         live_allocs = 0;
-        int rc = dj_rvar_vjp_(&F, x, 2, W, 2, y, G, 2);
+        int rc = dj_rvar_vjp_(&F, x, 2, W, 2, y, G, 2, 0, NULL);
         CU_ASSERT_EQUAL(live_allocs, 0);
         CU_ASSERT_PTR_NULL(dj_rvar_tape_state_.nodes);
         CU_ASSERT_EQUAL(dj_rvar_tape_state_.on, 0);
@@ -631,12 +632,12 @@ static void test_enomem(void)
     double xt[10] = { 0 }, Wt[11] = { 0 }, gt[10];
     fail_after = 0;
     live_allocs = 0;
-    CU_ASSERT_EQUAL(dj_rvar_vjp_(&T, xt, 1, Wt, 11, NULL, gt, 10), DJ_ENOMEM);
+    CU_ASSERT_EQUAL(dj_rvar_vjp_(&T, xt, 1, Wt, 11, NULL, gt, 10, 0, NULL), DJ_ENOMEM);
     CU_ASSERT_EQUAL(live_allocs, 0);
     CU_ASSERT_EQUAL(dj_set_allocator(NULL, NULL), DJ_OK);
-    CU_ASSERT_EQUAL(dj_rvar_vjp_(&T, xt, 1, Wt, 11, NULL, gt, 10), DJ_OK);
+    CU_ASSERT_EQUAL(dj_rvar_vjp_(&T, xt, 1, Wt, 11, NULL, gt, 10, 0, NULL), DJ_OK);
     /* a huge q: the adjoint size overflows, DJ_ENOMEM */
-    CU_ASSERT_EQUAL(dj_rvar_vjp_(&T, xt, SIZE_MAX / 4, Wt, 11, NULL, gt, 10), DJ_ENOMEM);
+    CU_ASSERT_EQUAL(dj_rvar_vjp_(&T, xt, SIZE_MAX / 4, Wt, 11, NULL, gt, 10, 0, NULL), DJ_ENOMEM);
 }
 
 int main(void)

@@ -82,6 +82,10 @@ typedef struct dj_jac_opts {
                         reused: no allocation after the first call); NULL:
                         one is made for the call */
     int mode;        /* dj_jacobian: a dj_jac_mode (default DJ_JAC_AUTO) */
+    size_t tape_limit; /* reverse mode: most bytes the tape may take (nodes
+                        and adjoints of scalar code, the context's arena for
+                        matrix programs); beyond it the call fails with
+                        DJ_ENOMEM. 0: no limit */
 } dj_jac_opts;
 
 /* Matrix programs: directions per pass when not chosen (the tangents of
@@ -175,6 +179,13 @@ int dj_jacrev(const dj_function *F, const double *x, double *y, double *J, size_
  * drivers, DJ_ENOFORM when neither mode has a form. */
 int dj_jacobian(const dj_function *F, const double *x, double *y, double *J, size_t ldj,
                 const dj_jac_opts *opts);
+
+/* dj_tape_bytes_last: the tape memory, in bytes, of the calling thread's
+ * last reverse-mode call (its largest sweep): nodes and adjoints for scalar
+ * code, the context arena in use for matrix programs. The tape of scalar
+ * code is freed at the end of each call; a matrix program's stays in the
+ * context (dj_ctx_reset reuses it, dj_ctx_free frees it). */
+size_t dj_tape_bytes_last(void);
 
 /* dj_jacobian_mode: the mode dj_jacobian would use for F (DJ_JAC_FORWARD or
  * DJ_JAC_REVERSE), or a negative status when neither can run. */

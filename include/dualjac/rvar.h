@@ -79,6 +79,7 @@ typedef struct dj_rvar_tape_ {
     dj_rvar_node_ *nodes;
     int on;                   /* recording */
     int failed;               /* an allocation failed: recording stopped */
+    size_t max_nodes;         /* the caller's limit (0: none) */
 } dj_rvar_tape_;
 
 #ifdef __cplusplus
