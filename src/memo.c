@@ -1,5 +1,6 @@
 /* memo.c - the thread-local record of libm results across forward passes
  * (see include/dualjac/detail/memo.h). */
+#include <math.h>
 #include <string.h>
 #include "dualjac/detail/memo.h"
 #include "internal.h"
@@ -38,10 +39,19 @@ void dj_memo_begin_(dj_memo_ *saved)
     *saved = dj_memo_state_;
     memset(&dj_memo_state_, 0, sizeof dj_memo_state_);
     dj_memo_state_.mode = DJ_MEMO_RECORD_;
+    /* the sin/cos table, empty: its x fields are NaN, which never matches
+       (without memory it is simply not used) */
+    dj_memo_sc_ *sc = dj_malloc_(DJ_MEMO_SC_SIZE_ * sizeof *sc);
+    if (sc != NULL)
+        for (size_t i = 0; i < DJ_MEMO_SC_SIZE_; ++i)
+            sc[i].x = NAN;
+    dj_memo_state_.sc = sc;
 }
 
 void dj_memo_replay_(void)
 {
+    dj_free_(dj_memo_state_.sc);          /* only the recording pass uses it */
+    dj_memo_state_.sc = NULL;
     if (dj_memo_state_.mode != DJ_MEMO_OFF_ || dj_memo_state_.len > 0)
         dj_memo_state_.mode = DJ_MEMO_REPLAY_;
     dj_memo_state_.pos = 0;
@@ -50,5 +60,6 @@ void dj_memo_replay_(void)
 void dj_memo_end_(const dj_memo_ *saved)
 {
     dj_free_(dj_memo_state_.buf);
+    dj_free_(dj_memo_state_.sc);
     dj_memo_state_ = *saved;
 }

@@ -31,12 +31,19 @@ typedef struct dj_memo_entry_ {
     int op;
 } dj_memo_entry_;
 
+/* sin and cos of one argument, shared within the recording pass. */
+typedef struct dj_memo_sc_ {
+    double x, s, c;
+} dj_memo_sc_;
+#define DJ_MEMO_SC_SIZE_ 1024   /* entries of the sin/cos table (a power of 2) */
+
 typedef struct dj_memo_ {
     int mode;
     size_t pos;               /* next entry to replay */
     size_t len;               /* entries recorded */
     size_t cap;
     dj_memo_entry_ *buf;
+    dj_memo_sc_ *sc;          /* recording: sin and cos by argument, or NULL */
 } dj_memo_;
 
 #ifdef __cplusplus
@@ -84,6 +91,26 @@ DJ_INLINE_ const dj_memo_entry_ *dj_memo_next_(dj_memo_ *m, int op, double a, do
     return NULL;
 }
 
+/* While recording, sin and cos share one sincos per argument: a program
+ * that takes cos(x) and, later, sin(x) (a rotation, a Fourier term, the
+ * Trigonometric test problem) calls libm once. A direct-mapped table keyed
+ * by the argument's bits; a hit gives the same values sincos would. */
+DJ_INLINE_ dj_rule1 dj_memo_sincos_(dj_memo_ *m, int op, double x, dj_rule1 (*rule)(double))
+{
+    uint64_t u;
+    memcpy(&u, &x, sizeof u);
+    dj_memo_sc_ *e = &m->sc[(u ^ (u >> 29) ^ (u >> 43)) & (DJ_MEMO_SC_SIZE_ - 1)];
+    if (dj_memo_same_(e->x, x)) {
+        dj_rule1 r = { op == DJ_RULE_sin ? e->s : e->c, op == DJ_RULE_sin ? e->c : -e->s };
+        return r;
+    }
+    dj_rule1 r = rule(x);
+    e->x = x;
+    e->s = op == DJ_RULE_sin ? r.v : -r.g;
+    e->c = op == DJ_RULE_sin ? r.g : r.v;
+    return r;
+}
+
 DJ_INLINE_ dj_rule1 dj_memo_rule1_(int op, double x, dj_rule1 (*rule)(double))
 {
     dj_memo_ *m = &dj_memo_state_;
@@ -97,7 +124,8 @@ DJ_INLINE_ dj_rule1 dj_memo_rule1_(int op, double x, dj_rule1 (*rule)(double))
         }
         return rule(x);
     }
-    dj_rule1 r = rule(x);
+    dj_rule1 r = (op == DJ_RULE_sin || op == DJ_RULE_cos) && m->sc && x == x
+               ? dj_memo_sincos_(m, op, x, rule) : rule(x);
     dj_memo_push_(m, op, x, 0.0, r.v, r.g, 0.0);
     return r;
 }
