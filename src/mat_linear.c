@@ -317,7 +317,12 @@ dj_mat *dj_mat_matmul(dj_ctx *c, const dj_mat *A, int transA, const dj_mat *B, i
        tangents side by side ([B | dB_1 .. dB_p], which the storage allows)
        rounds the values differently from the primal's call (OpenBLAS picks
        kernels by shape), and values must not depend on the mode */
-    cblas_dgemm(CblasColMajor, ta, tb, M, N, K, 1.0, A->val, lda, B->val, ldb, 0.0, C->val, M);
+    if (N == 1)          /* a matrix-vector product: GEMV streams A once, faster */
+        cblas_dgemv(CblasColMajor, ta, (int)A->rows, (int)A->cols, 1.0, A->val, lda, B->val,
+                    transB ? ldb : 1, 0.0, C->val, 1);
+    else
+        cblas_dgemm(CblasColMajor, ta, tb, M, N, K, 1.0, A->val, lda, B->val, ldb, 0.0,
+                    C->val, M);
     if (C->on_tape) {
         dj_tape_entry_ *e = dj_tape_push_(c, bw_matmul, C, A, B, op);
         if (e == NULL)
