@@ -5,13 +5,18 @@
  * Jacobian and central finite differences; each time is the median of
  * several samples (each sample long enough for the clock), printed with its
  * min and max, and as R = T / T_primal. The forward Jacobian is also checked
- * against the problem's hand-derived Jacobian (column "err"). */
+ * against the problem's hand-derived Jacobian (column "err"). The matrix
+ * section (bench_mat.c) and the forward/reverse shape sweeps with their plot
+ * (bench_sweep.c, --sweep, --plot) follow; every row can also go to a CSV
+ * (--csv) and a JSON (--json) file, each headed by the compiler, flags, BLAS
+ * and thread count. */
 #define _POSIX_C_SOURCE 200809L
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <cblas.h>
 #include "dualjac.h"
 #include "mgh.h"
 #include "bench.h"
@@ -48,6 +53,76 @@ int time_it(const opts *o, bench_fn run, void *ctx, stat3 *st)
     return 0;
 }
 
+
+/* ---- the result files ------------------------------------------------------ */
+
+static FILE *g_csv, *g_json;
+static int g_json_rows;
+
+static void json_str(FILE *f, const char *s)
+{
+    fputc('"', f);
+    for (; s && *s; ++s) {
+        unsigned char c = (unsigned char)*s;
+        if (c == '"' || c == '\\')
+            fprintf(f, "\\%c", c);
+        else if (c < 0x20)
+            fprintf(f, "\\u%04x", c);
+        else
+            fputc(c, f);
+    }
+    fputc('"', f);
+}
+
+static void json_num(FILE *f, double v)
+{
+    if (isfinite(v))
+        fprintf(f, "%.6e", v);
+    else
+        fputs("null", f);
+}
+
+void bench_row(const char *problem, size_t n, size_t m, const char *what,
+               double med, double min, double max, double R)
+{
+    if (g_csv) {
+        if (strpbrk(problem, ",\"\n")) {             /* quoted only when it must be */
+            fputc('"', g_csv);
+            for (const char *c = problem; *c; ++c) {
+                if (*c == '"')
+                    fputc('"', g_csv);
+                fputc(*c, g_csv);
+            }
+            fputc('"', g_csv);
+        } else {
+            fputs(problem, g_csv);
+        }
+        fprintf(g_csv, ",%zu,%zu,%s", n, m, what);
+        const double v[4] = { med, min, max, R };
+        for (int k = 0; k < 4; ++k)                     /* not measured: empty */
+            if (isfinite(v[k]))
+                fprintf(g_csv, k < 3 ? ",%.6e" : ",%.4f", v[k]);
+            else
+                fputc(',', g_csv);
+        fputc('\n', g_csv);
+    }
+    if (g_json) {
+        fputs(g_json_rows++ ? ",\n    {" : "\n    {", g_json);
+        fputs("\"problem\": ", g_json);
+        json_str(g_json, problem);
+        fprintf(g_json, ", \"n\": %zu, \"m\": %zu, \"what\": ", n, m);
+        json_str(g_json, what);
+        fputs(", \"median_s\": ", g_json);
+        json_num(g_json, med);
+        fputs(", \"min_s\": ", g_json);
+        json_num(g_json, min);
+        fputs(", \"max_s\": ", g_json);
+        json_num(g_json, max);
+        fputs(", \"R\": ", g_json);
+        json_num(g_json, R);
+        fputc('}', g_json);
+    }
+}
 
 #ifndef DJ_BENCH_FLAGS
 #define DJ_BENCH_FLAGS "unknown"
@@ -100,9 +175,18 @@ static void usage(FILE *f)
         "  --n N              a size (repeatable); default 16 32 64 128 (quick: 32 128)\n"
         "  --chunk W          force the chunk width (1, 8, 16, 32, 64)\n"
         "  --what LIST        rows to time, e.g. primal,jacfwd (default: all)\n"
-        "  --only mgh|matrix  run one section (default: both)\n"
+        "  --only mgh|matrix|sweep  run one section (default: mgh and matrix;\n"
+        "                     sweep implies --sweep)\n"
         "  --samples K        timed samples per measurement (default 9, quick 5)\n"
-        "  --csv FILE         also write the rows as CSV\n"
+        "  --sweep            also run the forward/reverse shape sweeps (mlp n x 64 x m\n"
+        "                     and a scalar-code problem; m = 4, n = 4..256 and back)\n"
+        "  --plot FILE.png    plot the sweeps' R against n and m (implies --sweep;\n"
+        "                     needs gnuplot: apt-get install gnuplot-nox)\n"
+        "  --threads N        OpenBLAS threads (default 1 unless OPENBLAS_NUM_THREADS\n"
+        "                     is set)\n"
+        "  --csv FILE         also write every row as CSV (header lines start with #)\n"
+        "  --json FILE        also write every row as JSON (an object: header fields\n"
+        "                     and \"rows\", an array of objects)\n"
         "  --list             list the problems\n"
         "  --help             this text\n");
 }
@@ -138,9 +222,10 @@ static int parse(int argc, char **argv, opts *o)
             o->samples = atoi(val) > 0 ? atoi(val) : 1;
             ++i;
         } else if (!strcmp(a, "--only") && val) {
-            o->sections = !strcmp(val, "mgh") ? 1 : !strcmp(val, "matrix") ? 2 : 0;
+            o->sections = !strcmp(val, "mgh") ? 1 : !strcmp(val, "matrix") ? 2
+                         : !strcmp(val, "sweep") ? 4 : 0;
             if (o->sections == 0) {
-                fprintf(stderr, "dualjac-bench: --only takes mgh or matrix\n");
+                fprintf(stderr, "dualjac-bench: --only takes mgh, matrix or sweep\n");
                 return 2;
             }
             ++i;
@@ -150,12 +235,32 @@ static int parse(int argc, char **argv, opts *o)
         } else if (!strcmp(a, "--csv") && val) {
             o->csv = val;
             ++i;
+        } else if (!strcmp(a, "--json") && val) {
+            o->json = val;
+            ++i;
+        } else if (!strcmp(a, "--plot") && val) {
+            o->plot = val;
+            o->sweep = 1;
+            ++i;
+        } else if (!strcmp(a, "--sweep")) {
+            o->sweep = 1;
+        } else if (!strcmp(a, "--threads") && val) {
+            o->threads = atoi(val);
+            if (o->threads < 1) {
+                fprintf(stderr, "dualjac-bench: --threads takes a number >= 1\n");
+                return 2;
+            }
+            ++i;
         } else {
             fprintf(stderr, "dualjac-bench: unknown or incomplete option '%s'\n", a);
             usage(stderr);
             return 2;
         }
     }
+    if (o->sections & 4)
+        o->sweep = 1;
+    else if (o->sweep)
+        o->sections |= 4;               /* also with --only mgh|matrix */
     if (o->quick) {
         o->samples = o->samples == 9 ? 5 : o->samples;
         o->min_sample = 0.01;
@@ -182,17 +287,68 @@ int main(int argc, char **argv)
     int rc = parse(argc, argv, &o);
     if (rc != 0)
         return rc;
-    FILE *csv = NULL;
+    /* threads: one unless the environment or --threads says otherwise */
+    char blas[256] = "unknown (not OpenBLAS: thread count not controlled)";
+    char threads[160] = "unknown";
+    int nthreads = 0;
+#ifdef OPENBLAS_VERSION
+    const char *env = getenv("OPENBLAS_NUM_THREADS");
+    const char *why;
+    if (o.threads > 0) {
+        openblas_set_num_threads(o.threads);
+        why = "set by --threads";
+    } else if (env && *env) {
+        why = "from OPENBLAS_NUM_THREADS";
+    } else {
+        openblas_set_num_threads(1);
+        why = "single-threaded: OPENBLAS_NUM_THREADS not set, --threads N to change";
+    }
+    snprintf(blas, sizeof blas, "%s (core %s)", openblas_get_config(), openblas_get_corename());
+    nthreads = openblas_get_num_threads();
+    snprintf(threads, sizeof threads, "%d (%s)", nthreads, why);
+#else
+    if (o.threads > 0)
+        fprintf(stderr, "dualjac-bench: --threads ignored: the BLAS is not OpenBLAS\n");
+#endif
     if (o.csv) {
-        csv = fopen(o.csv, "w");
-        if (!csv) {
+        g_csv = fopen(o.csv, "w");
+        if (!g_csv) {
             fprintf(stderr, "dualjac-bench: cannot write %s\n", o.csv);
             return 2;
         }
-        fprintf(csv, "problem,n,m,what,median_s,min_s,max_s,R\n");
+        fprintf(g_csv, "# dualjac-bench %d.%d.%d\n# compiler: %s\n# flags: %s\n# blas: %s\n"
+                "# threads: %s\n# timing: median of %d samples of >= %.0f ms each\n",
+                DJ_VERSION_MAJOR, DJ_VERSION_MINOR, DJ_VERSION_PATCH, DJ_BENCH_COMPILER,
+                DJ_BENCH_FLAGS, blas, threads, o.samples, o.min_sample * 1e3);
+        fprintf(g_csv, "problem,n,m,what,median_s,min_s,max_s,R\n");
+    }
+    if (o.json) {
+        g_json = fopen(o.json, "w");
+        if (!g_json) {
+            fprintf(stderr, "dualjac-bench: cannot write %s\n", o.json);
+            if (g_csv)
+                fclose(g_csv);
+            return 2;
+        }
+        char ver[32];
+        snprintf(ver, sizeof ver, "%d.%d.%d", DJ_VERSION_MAJOR, DJ_VERSION_MINOR,
+                 DJ_VERSION_PATCH);
+        fputs("{\n  \"version\": ", g_json);
+        json_str(g_json, ver);
+        fputs(",\n  \"compiler\": ", g_json);
+        json_str(g_json, DJ_BENCH_COMPILER);
+        fputs(",\n  \"flags\": ", g_json);
+        json_str(g_json, DJ_BENCH_FLAGS);
+        fputs(",\n  \"blas\": ", g_json);
+        json_str(g_json, blas);
+        fprintf(g_json, ",\n  \"threads\": %d,\n  \"threads_note\": ", nthreads);
+        json_str(g_json, threads);
+        fprintf(g_json, ",\n  \"samples\": %d,\n  \"min_sample_s\": %g,\n  \"rows\": [",
+                o.samples, o.min_sample);
     }
     printf("dualjac-bench %d.%d.%d\n", DJ_VERSION_MAJOR, DJ_VERSION_MINOR, DJ_VERSION_PATCH);
     printf("compiler: %s\nflags: %s\n", DJ_BENCH_COMPILER, DJ_BENCH_FLAGS);
+    printf("blas: %s\nthreads: %s\n", blas, threads);
     printf("timing: median of %d samples of >= %.0f ms each; R = T / T_primal\n\n",
            o.samples, o.min_sample * 1e3);
     if (o.sections & 1)
@@ -262,18 +418,27 @@ int main(int argc, char **argv)
                 printf("%-13s %5zu %5zu  %-8s %9.3f us %9.3f us %9.3f us %9.2f  %s\n",
                        prob.name, n, m, rows[r].what, st[r].med * 1e6, st[r].min * 1e6,
                        st[r].max * 1e6, Rr, note);
-                if (csv)
-                    fprintf(csv, "%s,%zu,%zu,%s,%.6e,%.6e,%.6e,%.4f\n", prob.name, n, m,
-                            rows[r].what, st[r].med, st[r].min, st[r].max, Rr);
+                bench_row(prob.name, n, m, rows[r].what, st[r].med, st[r].min, st[r].max, Rr);
             }
             free(x); free(v); free(y); free(jv); free(J); free(R);
         }
         printf("\n");
     }
     if (o.sections & 2)
-        failures += bench_matrix(&o, csv);
-    if (csv)
-        fclose(csv);
+        failures += bench_matrix(&o);
+    if (o.sections & 4)
+        failures += bench_sweep(&o);
+    if (g_csv && fclose(g_csv) != 0) {
+        fprintf(stderr, "dualjac-bench: error writing %s\n", o.csv);
+        failures++;
+    }
+    if (g_json) {
+        fputs(g_json_rows ? "\n  ]\n}\n" : "]\n}\n", g_json);
+        if (fclose(g_json) != 0) {
+            fprintf(stderr, "dualjac-bench: error writing %s\n", o.json);
+            failures++;
+        }
+    }
     if (failures)
         fprintf(stderr, "dualjac-bench: %d failure(s)\n", failures);
     return failures ? 1 : 0;

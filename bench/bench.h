@@ -16,6 +16,11 @@ typedef struct opts {
     int nsizes;
     int chunk;                /* forced chunk width, 0 = automatic */
     const char *csv;
+    const char *json;         /* --json FILE: the same rows as JSON */
+    const char *plot;         /* --plot FILE.png: the sweeps, with gnuplot */
+    int threads;              /* --threads N: OpenBLAS threads; 0 = default (1
+                                 unless OPENBLAS_NUM_THREADS is set) */
+    int sweep;                /* --sweep: the forward/reverse shape sweeps */
     const char *what;         /* comma-separated rows to time; NULL = all */
     int sections;             /* bit 1: MGH problems, bit 2: matrix layer */
 } opts;
@@ -43,8 +48,18 @@ typedef int (*bench_fn)(void *ctx);
  * first non-zero return of run. */
 int time_it(const opts *o, bench_fn run, void *ctx, stat3 *st);
 
+/* One result row, written to the --csv and --json files when they are
+ * open (bench.c): problem, its sizes, what was timed, the median/min/max
+ * seconds and R = T / T_primal (or the ratio the section defines). */
+void bench_row(const char *problem, size_t n, size_t m, const char *what,
+               double med, double min, double max, double R);
+
 /* The matrix-layer benchmarks (bench_mat.c); returns the number of
  * failures. */
-int bench_matrix(const opts *o, FILE *csv);
+int bench_matrix(const opts *o);
+
+/* The forward/reverse shape sweeps (bench_sweep.c), and with o->plot the
+ * plot; returns the number of failures. */
+int bench_sweep(const opts *o);
 
 #endif

@@ -49,7 +49,7 @@ static int run_plain_gemm(void *u)
     return 0;
 }
 
-static int bench_gemm(const opts *o, FILE *csv, int a_const)
+static int bench_gemm(const opts *o, int a_const)
 {
     size_t n = 256, p = 32;
     gemm_ctx g = { dj_ctx_new(), n, p, NULL, NULL, NULL, NULL, NULL, a_const };
@@ -74,9 +74,10 @@ static int bench_gemm(const opts *o, FILE *csv, int a_const)
                a_const ? "dual GEMM 256, p=32, A constant" : "dual GEMM 256, p=32, both vary",
                flops / d.med * 1e-9, flops / q.med * 1e-9, ratio,
                ratio >= 0.8 ? "(target >= 0.80 met)" : "(target >= 0.80 NOT met)");
-        if (csv)
-            fprintf(csv, "dual_gemm%s,256,256,rate_ratio,%.6e,%.6e,%.6e,%.4f\n",
-                    a_const ? "_aconst" : "", d.med, d.min, d.max, ratio);
+        /* R here: the dual GEMM's time over the plain GEMM's of the same flops */
+        const char *lab = a_const ? "dual_gemm_aconst" : "dual_gemm";
+        bench_row(lab, n, n, "plain_gemm", q.med, q.min, q.max, 1.0);
+        bench_row(lab, n, n, "dual_gemm", d.med, d.min, d.max, d.med / q.med);
     }
     dj_ctx_free(g.c);
     free(g.A); free(g.B); free(g.TA); free(g.TB); free(g.C);
@@ -113,7 +114,7 @@ static int run_plain_solve(void *u)
     return LAPACKE_dgetrs(LAPACK_COL_MAJOR, 'N', n, (int)s->p, s->LU, n, s->ipiv, s->R, n);
 }
 
-static int bench_solve(const opts *o, FILE *csv, int a_var)
+static int bench_solve(const opts *o, int a_var)
 {
     size_t n = 256, p = 32;
     solve_ctx s = { dj_ctx_new(), n, p, NULL, NULL, NULL, NULL, NULL, NULL, NULL, a_var };
@@ -142,9 +143,10 @@ static int bench_solve(const opts *o, FILE *csv, int a_var)
                d.med * 1e6, q.med * 1e6, ratio,
                a_var ? "(adds p GEMVs dA_k x)"
                      : ratio <= 1.3 ? "(target <= 1.30 met)" : "(target <= 1.30 NOT met)");
-        if (csv)
-            fprintf(csv, "dual_solve%s,256,256,cost_ratio,%.6e,%.6e,%.6e,%.4f\n",
-                    a_var ? "_avar" : "", d.med, d.min, d.max, ratio);
+        /* R here: the dual solve's time over LU + getrs with p right-hand sides */
+        const char *lab = a_var ? "dual_solve_avar" : "dual_solve";
+        bench_row(lab, n, n, "lu_getrs", q.med, q.min, q.max, 1.0);
+        bench_row(lab, n, n, "dual_solve", d.med, d.min, d.max, ratio);
     }
     dj_ctx_free(s.c);
     free(s.A); free(s.TA); free(s.LU); free(s.b); free(s.Tb); free(s.R); free(s.ipiv);
@@ -167,7 +169,7 @@ static int run_jac(void *u)
     mp_ctx *k = u;
     return dj_jacfwd(&k->p->F, k->x, k->y, k->J, k->p->nout, &k->fo);
 }
-static int bench_matprob(const opts *o, FILE *csv, matprob *p, const char *label, double target)
+static int bench_matprob(const opts *o, matprob *p, const char *label, double target)
 {
     size_t n = p->nin, m = p->nout;
     double *x = malloc(n * sizeof *x), *y = malloc(m * sizeof *y);
@@ -199,9 +201,9 @@ static int bench_matprob(const opts *o, FILE *csv, matprob *p, const char *label
                label, tl.med * 1e6, tb.med * 1e6, tj.med * 1e6, R_loop, R_blas,
                R_loop < target ? "target met" : "target NOT met", err / fmax(mag, 1e-300),
                ok ? "" : "  WRONG");
-        if (csv)
-            fprintf(csv, "%s,%zu,%zu,jacfwd,%.6e,%.6e,%.6e,%.4f\n", label, n, m, tj.med,
-                    tj.min, tj.max, R_loop);
+        bench_row(label, n, m, "primal_loops", tl.med, tl.min, tl.max, 1.0);
+        bench_row(label, n, m, "primal_blas", tb.med, tb.min, tb.max, tb.med / tl.med);
+        bench_row(label, n, m, "jacfwd", tj.med, tj.min, tj.max, R_loop);
     } else {
         printf("%-22s failed: %s\n", label, dj_strerror(rc));
     }
@@ -227,7 +229,7 @@ static int run_mode_jac(void *u)
 
 /* R of the forward, reverse and automatic Jacobians against the loop
  * primal; the automatic choice should be within 1.2x of the better mode. */
-static int bench_modes(const opts *o, FILE *csv, matprob *p, const char *label)
+static int bench_modes(const opts *o, matprob *p, const char *label)
 {
     size_t n = p->nin, m = p->nout;
     double *x = malloc(n * sizeof *x), *y = malloc(m * sizeof *y);
@@ -282,25 +284,27 @@ static int bench_modes(const opts *o, FILE *csv, matprob *p, const char *label)
             printf("  (no reverse rule for this program yet)");
         }
         printf("\n");
-        if (csv)
-            for (int i = 0; i < 3; ++i)
-                if (ok[i])
-                    fprintf(csv, "%s,%zu,%zu,jac_%s,%.6e,%.6e,%.6e,%.4f\n", label, n, m,
-                            names[i], t[i].med, t[i].min, t[i].max, t[i].med / tl.med);
+        bench_row(label, n, m, "primal_loops", tl.med, tl.min, tl.max, 1.0);
+        for (int i = 0; i < 3; ++i)
+            if (ok[i]) {
+                char what[32];
+                snprintf(what, sizeof what, "jac_%s", names[i]);
+                bench_row(label, n, m, what, t[i].med, t[i].min, t[i].max, t[i].med / tl.med);
+            }
     }
     dj_ctx_free(c);
     free(x); free(y); free(J); free(Jf);
     return fails;
 }
 
-int bench_matrix(const opts *o, FILE *csv)
+int bench_matrix(const opts *o)
 {
     int fails = 0;
     printf("matrix layer (p tangent blocks through BLAS/LAPACK)\n");
-    fails += bench_gemm(o, csv, 0);
-    fails += bench_gemm(o, csv, 1);
-    fails += bench_solve(o, csv, 0);
-    fails += bench_solve(o, csv, 1);
+    fails += bench_gemm(o, 0);
+    fails += bench_gemm(o, 1);
+    fails += bench_solve(o, 0);
+    fails += bench_solve(o, 1);
     printf("\nforward Jacobians of matrix programs, R = T_jacfwd / T_primal "
            "(target: R vs the loop primal)\n");
     struct { size_t n, h, m; double target; } mlps[] = { { 4, 256, 256, 0.5 }, { 64, 64, 64, 4 } };
@@ -313,7 +317,7 @@ int bench_matrix(const opts *o, FILE *csv)
             fails++;
             continue;
         }
-        fails += bench_matprob(o, csv, &p, label, mlps[i].target);
+        fails += bench_matprob(o, &p, label, mlps[i].target);
         matprob_free(&p);
     }
     const size_t ns[] = { 8, 16 };
@@ -325,7 +329,7 @@ int bench_matrix(const opts *o, FILE *csv)
             fails++;
             continue;
         }
-        fails += bench_matprob(o, csv, &p, label, ns[i] == 16 ? 40.0 : 1e9);
+        fails += bench_matprob(o, &p, label, ns[i] == 16 ? 40.0 : 1e9);
         matprob_free(&p);
     }
     printf("\nforward against reverse: R = T / T_primal (loop primal); targets: reverse R < 2 "
@@ -339,7 +343,7 @@ int bench_matrix(const opts *o, FILE *csv)
             fails++;
             continue;
         }
-        fails += bench_modes(o, csv, &p, label);
+        fails += bench_modes(o, &p, label);
         matprob_free(&p);
     }
     for (size_t i = 0; i < 2; ++i) {
@@ -351,7 +355,7 @@ int bench_matrix(const opts *o, FILE *csv)
             fails++;
             continue;
         }
-        fails += bench_modes(o, csv, &p, label);
+        fails += bench_modes(o, &p, label);
         matprob_free(&p);
     }
     printf("\n");
