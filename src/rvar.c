@@ -130,11 +130,17 @@ int dj_rvar_vjp_(const dj_function *F, const double *x, size_t q, const double *
     dj_rvar_tape_ saved = dj_rvar_tape_state_;
     dj_rvar_tape_ *t = &dj_rvar_tape_state_;
     memset(t, 0, sizeof *t);
-    /* the limit covers nodes and q adjoint lanes per node */
-    if (limit)
-        t->max_nodes = limit / (sizeof(dj_rvar_node_) + q * sizeof(double));
     int rc = DJ_OK;
     double *adj = NULL;
+    /* the limit covers nodes and q adjoint lanes per node; it must at least
+       hold the n inputs */
+    if (limit) {
+        t->max_nodes = limit / (sizeof(dj_rvar_node_) + q * sizeof(double));
+        if (t->max_nodes < n || t->max_nodes == 0) {
+            rc = DJ_ENOMEM;
+            goto done;
+        }
+    }
     /* a first guess at the tape's length (it grows as needed): the inputs
        and a few operations per input and output; no overflow, n + m <= lim */
     size_t guess = n + 4 * (n + m) + 256;
