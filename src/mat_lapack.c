@@ -139,6 +139,17 @@ static int lu_factor(dj_ctx *c, const dj_mat *A, double **lu, lapack_int **ipiv,
     return (int)info;
 }
 
+/* lu_factor for an operation that needs A invertible: 1 when A is, else 0
+ * with the failure recorded (DJ_ESINGULAR for an exactly zero pivot). */
+static int lu_nonsingular(dj_ctx *c, const dj_mat *A, double **lu, lapack_int **ipiv,
+                          const char *op)
+{
+    int info = lu_factor(c, A, lu, ipiv, op);
+    if (info > 0)
+        dj_fail_(c, DJ_ESINGULAR, op, "A is singular (U(%d,%d) = 0)", info, info);
+    return info == 0;
+}
+
 /* det P of getrf's row interchanges: +1 or -1. */
 static double perm_sign(const lapack_int *ipiv, size_t n)
 {
@@ -299,11 +310,8 @@ dj_mat *dj_mat_inv(dj_ctx *c, const dj_mat *A)
         return NULL;
     double *lu;
     lapack_int *ipiv;
-    int info = lu_factor(c, A, &lu, &ipiv, op);
-    if (info < 0)
+    if (!lu_nonsingular(c, A, &lu, &ipiv, op))
         return NULL;
-    if (info > 0)
-        return dj_fail_(c, DJ_ESINGULAR, op, "A is singular (U(%d,%d) = 0)", info, info);
     dj_mat *C = dj_mat_alloc_(c, n, n, dj_fwd_(c, A, NULL), op);
     if (C == NULL)
         return NULL;
@@ -387,17 +395,14 @@ dj_mat *dj_mat_solve(dj_ctx *c, const dj_mat *A, const dj_mat *B)
         return NULL;
     double *lu;
     lapack_int *ipiv;
-    int info = lu_factor(c, A, &lu, &ipiv, op);
-    if (info < 0)
+    if (!lu_nonsingular(c, A, &lu, &ipiv, op))
         return NULL;
-    if (info > 0)
-        return dj_fail_(c, DJ_ESINGULAR, op, "A is singular (U(%d,%d) = 0)", info, info);
     dj_mat *X = dj_mat_alloc_(c, n, kc, dj_fwd_(c, A, B), op);
     if (X == NULL)
         return NULL;
     lapack_int N = (lapack_int)n;
     memcpy(X->val, B->val, n * kc * sizeof(double));
-    info = LAPACKE_dgetrs_work(COLM_, 'N', N, (lapack_int)kc, lu, N, ipiv, X->val, N);
+    int info = LAPACKE_dgetrs_work(COLM_, 'N', N, (lapack_int)kc, lu, N, ipiv, X->val, N);
     if (info != 0)
         return dj_fail_(c, DJ_ELAPACK, op, "dgetrs: info %d", info);
     if (X->on_tape) {
@@ -725,11 +730,8 @@ dj_mat *dj_mat_logdet(dj_ctx *c, const dj_mat *A, double *sign)
         return NULL;
     double *lu;
     lapack_int *ipiv;
-    int info = lu_factor(c, A, &lu, &ipiv, op);
-    if (info < 0)
+    if (!lu_nonsingular(c, A, &lu, &ipiv, op))
         return NULL;
-    if (info > 0)
-        return dj_fail_(c, DJ_ESINGULAR, op, "A is singular (U(%d,%d) = 0)", info, info);
     dj_mat *Lm = dj_mat_alloc_(c, 1, 1, dj_fwd_(c, A, NULL), op);
     if (Lm == NULL)
         return NULL;
