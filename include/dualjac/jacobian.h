@@ -159,7 +159,8 @@ int dj_vjp(const dj_function *F, const double *x, const double *w, double *y,
 
 /* dj_vjp_batch: JTW = J^T W for q output directions at once (W m-by-q,
  * ldw >= m; JTW n-by-q, ldjtw >= n); y may be NULL. Sweeps of up to
- * opts->chunk (default 256) directions, each one taped evaluation. */
+ * opts->chunk directions (default 256 for matrix programs, 64 for scalar
+ * code), each one taped evaluation. */
 int dj_vjp_batch(const dj_function *F, const double *x, size_t q, const double *W,
                  size_t ldw, double *y, double *JTW, size_t ldjtw, const dj_jac_opts *opts);
 
@@ -173,7 +174,7 @@ int dj_jacrev(const dj_function *F, const double *x, double *y, double *J, size_
  * cost model says is cheaper (or opts->mode). The model, in primal
  * evaluations (measured with dualjac-bench on this project's problems):
  *   scalar code:     forward  ceil(n/W) (1 + 0.05 W)   (W the chunk width)
- *                    reverse  ceil(m/q) (3 + 0.5 q)     (q = min(m, 256))
+ *                    reverse  ceil(m/q) (3 + 0.5 q)     (q = min(m, 64))
  *   matrix programs: forward  1 + 1.0 n,   reverse  2 + 1.5 m  (one pass each)
  * A mode whose forms are missing is not considered. Errors as the two
  * drivers, DJ_ENOFORM when neither mode has a form. */
