@@ -134,7 +134,7 @@ void bench_row(const char *problem, size_t n, size_t m, const char *what,
 typedef struct mgh_ctx {
     mgh_problem *p;
     const double *x;
-    double *y, *v, *jv, *J;
+    double *y, *v, *jv, *J, *w, *jtw;
     dj_jac_opts fo;
 } mgh_ctx;
 
@@ -156,6 +156,24 @@ static int run_jacfwd(void *c)
     return dj_jacfwd(&k->p->F, k->x, k->y, k->J, k->p->m, &k->fo);
 }
 
+static int run_vjp(void *c)
+{
+    mgh_ctx *k = c;
+    return dj_vjp(&k->p->F, k->x, k->w, k->y, k->jtw);
+}
+
+static int run_jacrev(void *c)
+{
+    mgh_ctx *k = c;
+    return dj_jacrev(&k->p->F, k->x, k->y, k->J, k->p->m, NULL);
+}
+
+static int run_auto(void *c)
+{
+    mgh_ctx *k = c;
+    return dj_jacobian(&k->p->F, k->x, k->y, k->J, k->p->m, NULL);
+}
+
 static int run_fd(void *c)
 {
     mgh_ctx *k = c;
@@ -166,8 +184,9 @@ static void usage(FILE *f)
 {
     fprintf(f,
         "usage: dualjac-bench [options]\n"
-        "Times the primal, one JVP, the forward Jacobian and central finite\n"
-        "differences on Moré-Garbow-Hillstrom problems; reports each as a median\n"
+        "Times the primal, one JVP, one VJP, the forward, reverse and automatic\n"
+        "Jacobians and central finite differences on Moré-Garbow-Hillstrom\n"
+        "problems (and the matrix layer); reports each as a median\n"
         "time (min..max) and as R = T / T_primal.\n\n"
         "  --quick            small default workload (well under a minute)\n"
         "  --problem NAME     a problem (repeatable); default: trig, chebyquad,\n"
@@ -369,20 +388,26 @@ int main(int argc, char **argv)
             double *x = malloc(n * sizeof *x), *v = malloc(n * sizeof *v);
             double *y = malloc(m * sizeof *y), *jv = malloc(m * sizeof *jv);
             double *J = malloc(m * n * sizeof *J), *R = malloc(m * n * sizeof *R);
-            if (!x || !v || !y || !jv || !J || !R) {
+            double *w = malloc(m * sizeof *w), *jtw = malloc(n * sizeof *jtw);
+            if (!x || !v || !y || !jv || !J || !R || !w || !jtw) {
                 fprintf(stderr, "dualjac-bench: out of memory\n");
                 return 1;
             }
             mgh_start(&prob, 1.0, x);
             for (size_t j = 0; j < n; ++j)
                 v[j] = 1.0 / (double)(j + 1);
-            mgh_ctx ctx = { &prob, x, y, v, jv, J, { o.chunk, 0, NULL, 0, 0 } };
-            struct { const char *what; bench_fn fn; } rows[] = {
-                { "primal", run_primal }, { "jvp", run_jvp },
-                { "jacfwd", run_jacfwd }, { "fd", run_fd },
+            for (size_t i = 0; i < m; ++i)
+                w[i] = 1.0 / (double)(i + 2);
+            mgh_jacobian(&prob, x, R, m);
+            mgh_ctx ctx = { &prob, x, y, v, jv, J, w, jtw, { o.chunk, 0, NULL, 0, 0 } };
+            enum { R_PRIMAL, R_JVP, R_VJP, R_JACFWD, R_JACREV, R_AUTO, R_FD, R_COUNT };
+            struct { const char *what; bench_fn fn; } rows[R_COUNT] = {
+                { "primal", run_primal }, { "jvp", run_jvp },       { "vjp", run_vjp },
+                { "jacfwd", run_jacfwd }, { "jacrev", run_jacrev }, { "auto", run_auto },
+                { "fd", run_fd },
             };
-            stat3 st[4];
-            for (int r = 0; r < 4; ++r) {
+            stat3 st[R_COUNT];
+            for (int r = 0; r < R_COUNT; ++r) {
                 if (r > 0 && o.what && !strstr(o.what, rows[r].what))
                     continue;          /* the primal is always timed: R needs it */
                 rc = time_it(&o, rows[r].fn, &ctx, &st[r]);
@@ -392,34 +417,42 @@ int main(int argc, char **argv)
                     failures++;
                     st[r].med = st[r].min = st[r].max = NAN;
                 }
-                char note[96] = "";
-                if (r == 2) {
-                    /* the forward Jacobian against the analytic one */
-                    dj_jacfwd(&prob.F, x, y, J, m, &ctx.fo);
-                    mgh_jacobian(&prob, x, R, m);
+                char note[128] = "";
+                if (rc == 0 && (r == R_JACFWD || r == R_JACREV || r == R_AUTO)) {
+                    /* each Jacobian against the hand-derived one */
+                    rows[r].fn(&ctx);
                     double err = 0, mag = 0;
                     for (size_t k = 0; k < m * n; ++k) {
                         err = fmax(err, fabs(J[k] - R[k]));
                         mag = fmax(mag, fabs(R[k]));
                     }
-                    dj_chunk_plan pl;
-                    dj_chunk_plan_make(&prob.F, n, &ctx.fo, &pl);
-                    snprintf(note, sizeof note, "err %.1e (rel %.1e), %zu pass%s of %d lanes",
-                             err, mag > 0 ? err / mag : err, pl.passes,
-                             pl.passes == 1 ? "" : "es", pl.width);
+                    int len = snprintf(note, sizeof note, "err %.1e (rel %.1e)", err,
+                                       mag > 0 ? err / mag : err);
+                    if (r == R_JACFWD) {
+                        dj_chunk_plan pl;
+                        dj_chunk_plan_make(&prob.F, n, &ctx.fo, &pl);
+                        snprintf(note + len, sizeof note - (size_t)len, ", %zu pass%s of %d lanes",
+                                 pl.passes, pl.passes == 1 ? "" : "es", pl.width);
+                    } else if (r == R_AUTO) {
+                        snprintf(note + len, sizeof note - (size_t)len, ", chose %s",
+                                 dj_jacobian_mode(&prob.F, NULL) == DJ_JAC_REVERSE
+                                     ? "reverse" : "forward");
+                    }
                     if (!(err <= 1e-12 * fmax(mag, 1.0))) {
                         strcat(note, "  WRONG");
                         failures++;
                     }
                 }
-                if (r == 3 && st[2].med > 0 && (!o.what || strstr(o.what, "jacfwd")))
-                    snprintf(note, sizeof note, "jacfwd is %.1fx faster", st[3].med / st[2].med);
+                if (r == R_FD && st[R_JACFWD].med > 0 && (!o.what || strstr(o.what, "jacfwd")))
+                    snprintf(note, sizeof note, "jacfwd is %.1fx faster",
+                             st[R_FD].med / st[R_JACFWD].med);
                 double Rr = st[r].med / st[0].med;
                 printf("%-13s %5zu %5zu  %-8s %9.3f us %9.3f us %9.3f us %9.2f  %s\n",
                        prob.name, n, m, rows[r].what, st[r].med * 1e6, st[r].min * 1e6,
                        st[r].max * 1e6, Rr, note);
                 bench_row(prob.name, n, m, rows[r].what, st[r].med, st[r].min, st[r].max, Rr);
             }
+            free(w); free(jtw);
             free(x); free(v); free(y); free(jv); free(J); free(R);
         }
         printf("\n");
