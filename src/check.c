@@ -6,22 +6,34 @@
 #include "dualjac/status.h"
 #include "internal.h"
 
-int dj_fd_central(const dj_function *F, const double *x, double rel_step,
-                  double *J, size_t ldj, double *noise)
+/* The arguments and workspace of a difference scheme: checks F, x, J, ldj;
+ * *xw gets n + 2m doubles, the first n a copy of x (free with dj_free_). */
+static int fd_work(const dj_function *F, const double *x, const double *J, size_t ldj,
+                   double **xw)
 {
     if (F == NULL || x == NULL || J == NULL)
         return DJ_EARG;
     size_t n = F->n, m = F->m;
     if (n == 0 || m == 0 || ldj < m || dj_mul_overflows_(n + 2 * m, sizeof(double)))
         return DJ_EDIM;
+    *xw = dj_malloc_((n + 2 * m) * sizeof(double));
+    if (*xw == NULL)
+        return DJ_ENOMEM;
+    memcpy(*xw, x, n * sizeof(double));
+    return DJ_OK;
+}
+
+int dj_fd_central(const dj_function *F, const double *x, double rel_step,
+                  double *J, size_t ldj, double *noise)
+{
+    double *xw;
+    int rc = fd_work(F, x, J, ldj, &xw);
+    if (rc != DJ_OK)
+        return rc;
+    size_t n = F->n, m = F->m;
     if (!(rel_step > 0.0))
         rel_step = cbrt(DBL_EPSILON);
-    double *xw = dj_malloc_((n + 2 * m) * sizeof(double));
-    if (xw == NULL)
-        return DJ_ENOMEM;
     double *fp = xw + n, *fm = fp + m;
-    memcpy(xw, x, n * sizeof(double));
-    int rc = DJ_OK;
     for (size_t j = 0; j < n && rc == DJ_OK; ++j) {
         double h = rel_step * fmax(fabs(x[j]), 1.0);
         volatile double xp = x[j] + h, xm = x[j] - h;
@@ -50,19 +62,15 @@ int dj_fd_central(const dj_function *F, const double *x, double rel_step,
 int dj_fd_forward(const dj_function *F, const double *x, double rel_step,
                   double *J, size_t ldj)
 {
-    if (F == NULL || x == NULL || J == NULL)
-        return DJ_EARG;
+    double *xw;
+    int rc = fd_work(F, x, J, ldj, &xw);
+    if (rc != DJ_OK)
+        return rc;
     size_t n = F->n, m = F->m;
-    if (n == 0 || m == 0 || ldj < m || dj_mul_overflows_(n + 2 * m, sizeof(double)))
-        return DJ_EDIM;
     if (!(rel_step > 0.0))
         rel_step = sqrt(DBL_EPSILON);
-    double *xw = dj_malloc_((n + 2 * m) * sizeof(double));
-    if (xw == NULL)
-        return DJ_ENOMEM;
     double *f0 = xw + n, *fp = f0 + m;
-    memcpy(xw, x, n * sizeof(double));
-    int rc = dj_eval(F, x, f0);
+    rc = dj_eval(F, x, f0);
     for (size_t j = 0; j < n && rc == DJ_OK; ++j) {
         double h = rel_step * fmax(fabs(x[j]), 1.0);
         volatile double xp = x[j] + h;

@@ -113,6 +113,21 @@ static int need_square(dj_ctx *c, const char *op, const dj_mat *A, const char *n
     return 1;
 }
 
+/* The arguments of a solve: M square (named name), B with as many rows,
+ * and sizes BLAS and LAPACK can take. Returns 1 when they are. */
+static int solve_args(dj_ctx *c, const char *op, const dj_mat *M, const char *name,
+                      const dj_mat *B)
+{
+    if (!need_square(c, op, M, name))
+        return 0;
+    if (B->rows != M->rows) {
+        dj_fail_(c, DJ_EDIM, op, "%s is %zux%zu but B is %zux%zu", name, M->rows, M->cols,
+                 B->rows, B->cols);
+        return 0;
+    }
+    return sizes_ok(c, op, M->rows, B->cols, 0);
+}
+
 /* LU (getrf) of a copy of the square A: *lu and *ipiv in the arena.
  * Returns getrf's info (0, or > 0: U(info, info) is exactly zero), or -1
  * after recording a failure (non-finite entry, memory, LAPACK error). */
@@ -386,13 +401,9 @@ dj_mat *dj_mat_solve(dj_ctx *c, const dj_mat *A, const dj_mat *B)
     const char *op = "dj_mat_solve";
     if (!DJ_CHECK2_(c, op, A, B))
         return NULL;
-    if (!need_square(c, op, A, "A"))
+    if (!solve_args(c, op, A, "A", B))
         return NULL;
     size_t n = A->rows, kc = B->cols;
-    if (B->rows != n)
-        return dj_fail_(c, DJ_EDIM, op, "A is %zux%zu but B is %zux%zu", n, n, B->rows, kc);
-    if (!sizes_ok(c, op, n, kc, 0))
-        return NULL;
     double *lu;
     lapack_int *ipiv;
     if (!lu_nonsingular(c, A, &lu, &ipiv, op))
@@ -472,13 +483,9 @@ dj_mat *dj_mat_trisolve(dj_ctx *c, const dj_mat *T, const dj_mat *B, int upper, 
     const char *op = "dj_mat_trisolve";
     if (!DJ_CHECK2_(c, op, T, B))
         return NULL;
-    if (!need_square(c, op, T, "T"))
+    if (!solve_args(c, op, T, "T", B))
         return NULL;
     size_t n = T->rows, kc = B->cols;
-    if (B->rows != n)
-        return dj_fail_(c, DJ_EDIM, op, "T is %zux%zu but B is %zux%zu", n, n, B->rows, kc);
-    if (!sizes_ok(c, op, n, kc, 0))
-        return NULL;
     int uplo = upper ? 'U' : 'L';
     if (!all_finite(T->val, n, n, uplo, unit))
         return dj_fail_(c, DJ_ENONFINITE, op, "T has a NaN or Inf entry in its triangle");
@@ -956,13 +963,9 @@ dj_mat *dj_mat_cholsolve(dj_ctx *c, const dj_mat *L, const dj_mat *B)
     const char *op = "dj_mat_cholsolve";
     if (!DJ_CHECK2_(c, op, L, B))
         return NULL;
-    if (!need_square(c, op, L, "L"))
+    if (!solve_args(c, op, L, "L", B))
         return NULL;
     size_t n = L->rows, kc = B->cols;
-    if (B->rows != n)
-        return dj_fail_(c, DJ_EDIM, op, "L is %zux%zu but B is %zux%zu", n, n, B->rows, kc);
-    if (!sizes_ok(c, op, n, kc, 0))
-        return NULL;
     if (!all_finite(L->val, n, n, 'L', 0))
         return dj_fail_(c, DJ_ENONFINITE, op, "L has a NaN or Inf entry in its lower triangle");
     for (size_t i = 0; i < n; ++i)
