@@ -4,51 +4,14 @@
  * well-separated spectra; the algebraic properties of the factors (with
  * their tangents); the sign conventions; the error paths. */
 #include "mat_check.h"
+#include "decomp_ops.h"
 
 static const size_t ps[] = { 1, 3, 8, 17 };
 #define NPS (sizeof ps / sizeof *ps)
 
 /* ---- test matrices ---------------------------------------------------------- */
 
-/* a <- H a (side 0) or a H (side 1), H = I - 2 w w^T / (w^T w) of order k;
- * a is r-by-cc. */
-static void reflect(uint64_t *seed, double *a, size_t r, size_t cc, int side)
-{
-    size_t k = side ? cc : r;
-    double *w = malloc(k * sizeof *w), ww = 0;
-    mc_rand(seed, w, k, -1, 1);
-    for (size_t i = 0; i < k; ++i)
-        ww += w[i] * w[i];
-    if (side == 0)
-        for (size_t j = 0; j < cc; ++j) {
-            double d = 0;
-            for (size_t i = 0; i < r; ++i)
-                d += w[i] * a[i + j * r];
-            for (size_t i = 0; i < r; ++i)
-                a[i + j * r] -= 2 * d / ww * w[i];
-        }
-    else
-        for (size_t i = 0; i < r; ++i) {
-            double d = 0;
-            for (size_t j = 0; j < cc; ++j)
-                d += a[i + j * r] * w[j];
-            for (size_t j = 0; j < cc; ++j)
-                a[i + j * r] -= 2 * d / ww * w[j];
-        }
-    free(w);
-}
 
-/* m-by-n (m >= n) with singular values n, n-1, .., 1 (times scale), dense. */
-static void svd_separated(uint64_t *seed, double *a, size_t m, size_t n, double scale)
-{
-    for (size_t j = 0; j < n; ++j)
-        for (size_t i = 0; i < m; ++i)
-            a[i + j * m] = i == j ? scale * (double)(n - j) : 0.0;
-    for (int t = 0; t < 3; ++t) {
-        reflect(seed, a, m, n, 0);
-        reflect(seed, a, m, n, 1);
-    }
-}
 
 /* A symmetric matrix with the spectrum d: Q diag(d) Q^T with Q a product of
  * three reflectors (dense). */
@@ -140,9 +103,6 @@ static dj_mat *p_svd_uv_v(dj_ctx *c, dj_mat **in, void *u)
     dj_mat *U = NULL, *V = NULL;
     return dj_mat_svd(c, in[0], &U, &V) ? V : NULL;
 }
-static dj_mat *p_expm(dj_ctx *c, dj_mat **in, void *u) { (void)u; return dj_mat_expm(c, in[0]); }
-static dj_mat *p_fro(dj_ctx *c, dj_mat **in, void *u) { (void)u; return dj_mat_norm_fro(c, in[0]); }
-static dj_mat *p_nuc(dj_ctx *c, dj_mat **in, void *u) { (void)u; return dj_mat_norm_nuc(c, in[0]); }
 static dj_mat *p_norm2(dj_ctx *c, dj_mat **in, void *u) { (void)u; return dj_mat_norm_2(c, in[0]); }
 
 typedef struct { const char *name; mc_prog f; } prog_entry;

@@ -6,6 +6,7 @@
  * using all of them against the forward one; the tape entries; the error
  * paths in reverse mode. */
 #include "mat_check.h"
+#include "decomp_ops.h"
 
 static const size_t qs[] = { 1, 3, 8, 17 };
 #define NQS (sizeof qs / sizeof *qs)
@@ -15,44 +16,7 @@ static const size_t qs[] = { 1, 3, 8, 17 };
 
 /* ---- test matrices (as in test_decomp.c) --------------------------------------- */
 
-/* a <- H a (side 0) or a H (side 1), H a random reflector; a is r-by-cc. */
-static void reflect(uint64_t *seed, double *a, size_t r, size_t cc, int side)
-{
-    size_t k = side ? cc : r;
-    double *w = malloc(k * sizeof *w), ww = 0;
-    mc_rand(seed, w, k, -1, 1);
-    for (size_t i = 0; i < k; ++i)
-        ww += w[i] * w[i];
-    if (side == 0)
-        for (size_t j = 0; j < cc; ++j) {
-            double d = 0;
-            for (size_t i = 0; i < r; ++i)
-                d += w[i] * a[i + j * r];
-            for (size_t i = 0; i < r; ++i)
-                a[i + j * r] -= 2 * d / ww * w[i];
-        }
-    else
-        for (size_t i = 0; i < r; ++i) {
-            double d = 0;
-            for (size_t j = 0; j < cc; ++j)
-                d += a[i + j * r] * w[j];
-            for (size_t j = 0; j < cc; ++j)
-                a[i + j * r] -= 2 * d / ww * w[j];
-        }
-    free(w);
-}
 
-/* m-by-n (m >= n) with singular values n, n-1, .., 1 (times scale), dense. */
-static void svd_separated(uint64_t *seed, double *a, size_t m, size_t n, double scale)
-{
-    for (size_t j = 0; j < n; ++j)
-        for (size_t i = 0; i < m; ++i)
-            a[i + j * m] = i == j ? scale * (double)(n - j) : 0.0;
-    for (int t = 0; t < 3; ++t) {
-        reflect(seed, a, m, n, 0);
-        reflect(seed, a, m, n, 1);
-    }
-}
 
 /* symmetric, eigenvalues about i - n/2 + 0.25 (gaps near 1), dense */
 static void sym_test_matrix(uint64_t *seed, double *a, size_t n)
@@ -219,15 +183,12 @@ static dj_mat *s_all(dj_ctx *c, dj_mat **in, void *u)           /* [U; V] sin(s)
     return dj_mat_add(c, x, dj_mat_sum(c, s));
 }
 
-static dj_mat *p_expm(dj_ctx *c, dj_mat **in, void *u) { (void)u; return dj_mat_expm(c, in[0]); }
 static dj_mat *p_expm2(dj_ctx *c, dj_mat **in, void *u)         /* expm used twice */
 {
     (void)u;
     dj_mat *E = dj_mat_expm(c, in[0]);
     return dj_mat_matmul(c, E, 0, dj_mat_sin(c, E), 1);
 }
-static dj_mat *p_fro(dj_ctx *c, dj_mat **in, void *u) { (void)u; return dj_mat_norm_fro(c, in[0]); }
-static dj_mat *p_nuc(dj_ctx *c, dj_mat **in, void *u) { (void)u; return dj_mat_norm_nuc(c, in[0]); }
 static dj_mat *p_norm2(dj_ctx *c, dj_mat **in, void *u) { (void)u; return dj_mat_norm_2(c, in[0]); }
 static dj_mat *p_norms(dj_ctx *c, dj_mat **in, void *u)         /* all three, combined */
 {

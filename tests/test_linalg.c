@@ -5,6 +5,7 @@
  * constant; every error path; properties (A A^-1 = I with its tangents,
  * solve = inv B, logdet = log|det|, det at singular matrices). */
 #include "mat_check.h"
+#include "linalg_ops.h"
 
 static const size_t ps[] = { 1, 3, 8, 17 };
 #define NPS (sizeof ps / sizeof *ps)
@@ -15,24 +16,6 @@ static const char *kind_name[] = { "both vary", "A const", "B const" };
 
 /* ---- programs ------------------------------------------------------------------ */
 
-static dj_mat *p_inv(dj_ctx *c, dj_mat **in, void *u) { (void)u; return dj_mat_inv(c, in[0]); }
-static dj_mat *p_solve(dj_ctx *c, dj_mat **in, void *u) { (void)u; return dj_mat_solve(c, in[0], in[1]); }
-static dj_mat *p_det(dj_ctx *c, dj_mat **in, void *u) { (void)u; return dj_mat_det(c, in[0]); }
-static dj_mat *p_logdet(dj_ctx *c, dj_mat **in, void *u) { (void)u; return dj_mat_logdet(c, in[0], NULL); }
-static dj_mat *p_chol(dj_ctx *c, dj_mat **in, void *u) { (void)u; return dj_mat_chol(c, in[0]); }
-static dj_mat *p_cholsolve(dj_ctx *c, dj_mat **in, void *u) { (void)u; return dj_mat_cholsolve(c, in[0], in[1]); }
-/* chol then cholsolve: the composition (L L^T)^-1 B = A^-1 B */
-static dj_mat *p_chol_solve(dj_ctx *c, dj_mat **in, void *u)
-{
-    (void)u;
-    return dj_mat_cholsolve(c, dj_mat_chol(c, in[0]), in[1]);
-}
-typedef struct { int upper, trans, unit; } tri_opts;
-static dj_mat *p_trisolve(dj_ctx *c, dj_mat **in, void *u)
-{
-    tri_opts *o = u;
-    return dj_mat_trisolve(c, in[0], in[1], o->upper, o->trans, o->unit);
-}
 
 /* ---- forward rules vs finite differences and one-direction runs ----------------- */
 
@@ -113,17 +96,6 @@ static void test_chol(void)
     }
 }
 
-/* Shapes of B for an n-by-n A: one column, tall (fewer columns than rows),
- * square, wide. */
-static size_t bcols(size_t n, int which)
-{
-    switch (which) {
-    case 0: return 1;
-    case 1: return n > 2 ? n / 2 : 2;
-    case 2: return n;
-    default: return 2 * n + 1;
-    }
-}
 
 /* A two-input op (A-like first, B second) over sizes, B shapes, kinds, p. */
 static void check2(const char *name, mc_prog f, void *u, int spd, int akind, int lower_only,

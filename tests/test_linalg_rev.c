@@ -10,6 +10,7 @@
  * matrix programs against forward ones; the tape (one entry per op, none
  * for constants); the sweep out of memory; error paths as in forward mode. */
 #include "mat_check.h"
+#include "linalg_ops.h"
 
 static const size_t qs[] = { 1, 3, 8, 17 };
 #define NQS (sizeof qs / sizeof *qs)
@@ -24,17 +25,6 @@ static const char *kind_name[] = { "both vary", "A const", "B const" };
 
 /* ---- programs ------------------------------------------------------------------ */
 
-static dj_mat *p_inv(dj_ctx *c, dj_mat **in, void *u) { (void)u; return dj_mat_inv(c, in[0]); }
-static dj_mat *p_solve(dj_ctx *c, dj_mat **in, void *u) { (void)u; return dj_mat_solve(c, in[0], in[1]); }
-static dj_mat *p_det(dj_ctx *c, dj_mat **in, void *u) { (void)u; return dj_mat_det(c, in[0]); }
-static dj_mat *p_logdet(dj_ctx *c, dj_mat **in, void *u) { (void)u; return dj_mat_logdet(c, in[0], NULL); }
-static dj_mat *p_chol(dj_ctx *c, dj_mat **in, void *u) { (void)u; return dj_mat_chol(c, in[0]); }
-static dj_mat *p_cholsolve(dj_ctx *c, dj_mat **in, void *u) { (void)u; return dj_mat_cholsolve(c, in[0], in[1]); }
-static dj_mat *p_chol_solve(dj_ctx *c, dj_mat **in, void *u)
-{
-    (void)u;
-    return dj_mat_cholsolve(c, dj_mat_chol(c, in[0]), in[1]);
-}
 /* the same variable in both arguments: adjoints from both terms accumulate
  * (solve(A, A) = I would test nothing: its derivative is zero) */
 static dj_mat *p_solve_self(dj_ctx *c, dj_mat **in, void *u)
@@ -61,12 +51,6 @@ static dj_mat *p_chol_chain(dj_ctx *c, dj_mat **in, void *u)
     (void)u;
     dj_mat *L = dj_mat_chol(c, in[0]);    /* L L^T = A, and L read whole by matmul */
     return dj_mat_add(c, dj_mat_matmul(c, L, 0, L, 1), dj_mat_exp(c, L));
-}
-typedef struct { int upper, trans, unit; } tri_opts;
-static dj_mat *p_trisolve(dj_ctx *c, dj_mat **in, void *u)
-{
-    tri_opts *o = u;
-    return dj_mat_trisolve(c, in[0], in[1], o->upper, o->trans, o->unit);
 }
 
 static int run_check(const char *name, mc_prog f, void *u, int nin, const mc_input *in,
@@ -225,15 +209,6 @@ static void test_chol_convention(void)
 
 /* ---- two-input ops ---------------------------------------------------------------- */
 
-static size_t bcols(size_t n, int which)
-{
-    switch (which) {
-    case 0: return 1;
-    case 1: return n > 2 ? n / 2 : 2;      /* tall */
-    case 2: return n;
-    default: return 2 * n + 1;             /* wide */
-    }
-}
 
 /* A two-input op over sizes, B shapes, kinds (both vary, A const, B const)
  * and q; akind2 >= 0: also A with that tangent kind (full tangents where
