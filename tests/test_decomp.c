@@ -11,8 +11,6 @@ static const size_t ps[] = { 1, 3, 8, 17 };
 
 /* ---- test matrices ---------------------------------------------------------- */
 
-
-
 /* A symmetric matrix with the spectrum d: Q diag(d) Q^T with Q a product of
  * three reflectors (dense). */
 static void sym_known(uint64_t *seed, double *a, size_t n, const double *d)

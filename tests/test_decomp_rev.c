@@ -16,8 +16,6 @@ static const size_t qs[] = { 1, 3, 8, 17 };
 
 /* ---- test matrices (as in test_decomp.c) --------------------------------------- */
 
-
-
 /* symmetric, eigenvalues about i - n/2 + 0.25 (gaps near 1), dense */
 static void sym_test_matrix(uint64_t *seed, double *a, size_t n)
 {

@@ -14,9 +14,6 @@ static const size_t sizes[] = { 1, 2, 5, 17, 64 };
 
 static const char *kind_name[] = { "both vary", "A const", "B const" };
 
-/* ---- programs ------------------------------------------------------------------ */
-
-
 /* ---- forward rules vs finite differences and one-direction runs ----------------- */
 
 static int check1(const char *name, mc_prog f, void *u, size_t n, const double *a, int kind,
@@ -95,7 +92,6 @@ static void test_chol(void)
         free(a);
     }
 }
-
 
 /* A two-input op (A-like first, B second) over sizes, B shapes, kinds, p. */
 static void check2(const char *name, mc_prog f, void *u, int spd, int akind, int lower_only,

@@ -209,7 +209,6 @@ static void test_chol_convention(void)
 
 /* ---- two-input ops ---------------------------------------------------------------- */
 
-
 /* A two-input op over sizes, B shapes, kinds (both vary, A const, B const)
  * and q; akind2 >= 0: also A with that tangent kind (full tangents where
  * only a triangle is read). */
