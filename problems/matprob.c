@@ -64,12 +64,14 @@ int matprob_mlp(matprob *p, size_t n, size_t h, size_t m, uint64_t seed)
     p->m = m;
     p->nin = n;
     p->nout = m;
-    p->W1 = malloc((h * n + h + m * h + h) * sizeof(double));
+    p->W1 = malloc((2 * (h * n + m * h) + h + h) * sizeof(double));
     if (p->W1 == NULL)
         return DJ_ENOMEM;
     p->b1 = p->W1 + h * n;
     p->W2 = p->b1 + h;
     p->work = p->W2 + m * h;
+    p->W1r = p->work + h;
+    p->W2r = p->W1r + h * n;
     /* weights ~ U(-1, 1) / sqrt(fan-in), so tanh stays in its curved range */
     for (size_t i = 0; i < h * n; ++i)
         p->W1[i] = (2 * rnd(&seed) - 1) / sqrt((double)n);
@@ -77,6 +79,12 @@ int matprob_mlp(matprob *p, size_t n, size_t h, size_t m, uint64_t seed)
         p->b1[i] = 2 * rnd(&seed) - 1;
     for (size_t i = 0; i < m * h; ++i)
         p->W2[i] = (2 * rnd(&seed) - 1) / sqrt((double)h);
+    for (size_t i = 0; i < h; ++i)         /* row-major copies for primal_dots */
+        for (size_t j = 0; j < n; ++j)
+            p->W1r[i * n + j] = p->W1[i + j * h];
+    for (size_t i = 0; i < m; ++i)
+        for (size_t j = 0; j < h; ++j)
+            p->W2r[i * h + j] = p->W2[i + j * m];
     p->F.n = n;
     p->F.m = m;
     return DJ_OK;
@@ -116,7 +124,7 @@ void matprob_free(matprob *p)
     if (p == NULL)
         return;
     free(p->W1 ? (void *)p->W1 : (void *)p->work);
-    p->W1 = p->b1 = p->W2 = p->work = NULL;
+    p->W1 = p->b1 = p->W2 = p->work = p->W1r = p->W2r = NULL;
 }
 
 void matprob_start(const matprob *p, uint64_t seed, double *x)
@@ -173,6 +181,27 @@ static int gauss_jordan(double *a, double *inv, size_t n)
                 inv[i + j * n] -= f * inv[k + j * n];
             }
         }
+    }
+    return 0;
+}
+
+int matprob_primal_dots(const matprob *p, const double *x, double *y)
+{
+    if (p->W1 == NULL)
+        return matprob_primal_loops(p, x, y);
+    size_t n = p->n, h = p->h, m = p->m;
+    double *a = p->work;
+    for (size_t i = 0; i < h; ++i) {
+        double s = p->b1[i];
+        for (size_t j = 0; j < n; ++j)
+            s += p->W1r[i * n + j] * x[j];
+        a[i] = tanh(s);
+    }
+    for (size_t i = 0; i < m; ++i) {
+        double s = 0;
+        for (size_t j = 0; j < h; ++j)
+            s += p->W2r[i * h + j] * a[j];
+        y[i] = s;
     }
     return 0;
 }

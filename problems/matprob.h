@@ -19,7 +19,8 @@ typedef struct matprob {
     int kind;                /* MATPROB_MLP, ... */
     size_t n, h, m;          /* mlp: sizes; inverse/logdet: n = matrix order */
     size_t nin, nout;        /* inputs and outputs of the function */
-    double *W1, *b1, *W2;    /* mlp weights */
+    double *W1, *b1, *W2;    /* mlp weights, column-major */
+    double *W1r, *W2r;       /* the same, row-major (for matprob_primal_dots) */
     double *work;            /* scratch for the primals */
     dj_function F;           /* f_mat form (F.user = this struct) */
 } matprob;
@@ -33,7 +34,14 @@ void matprob_free(matprob *p);
 /* A standard input point (well conditioned for inverse/logdet). x[nin]. */
 void matprob_start(const matprob *p, uint64_t seed, double *x);
 
-/* The primal as plain C loops, and with CBLAS/LAPACKE. y[nout]. */
+/* The primal as plain C loops, and with CBLAS/LAPACKE. y[nout].
+ * matprob_primal_loops writes the MLP's products as column sweeps
+ * (y += W[:,j] a_j), which the compiler vectorizes; matprob_primal_dots as
+ * the textbook row-by-row dot products over row-major weights
+ * (y_i = sum_j W[i][j] a_j), whose sums a compiler without -ffast-math may
+ * not reorder, so it runs one multiply-add per add latency. The two are the
+ * same function; dots equals loops for inverse and logdet. */
+int matprob_primal_dots(const matprob *p, const double *x, double *y);
 int matprob_primal_loops(const matprob *p, const double *x, double *y);
 int matprob_primal_blas(const matprob *p, const double *x, double *y);
 

@@ -53,6 +53,8 @@ static void check_problem(matprob *p, uint64_t seed)
     CU_ASSERT_EQUAL(matprob_primal_blas(p, x, y2), 0);
     CU_ASSERT(dj_test_rel_diff(y, y1, m) < 1e-12);
     CU_ASSERT(dj_test_rel_diff(y, y2, m) < 1e-12);
+    CU_ASSERT_EQUAL(matprob_primal_dots(p, x, y2), 0);
+    CU_ASSERT(dj_test_rel_diff(y, y2, m) < 1e-12);
     /* forward Jacobian: exact to rounding against the formula, at several
        chunk sizes, and against central differences */
     const int chunks[] = { 0, 1, 3, 64 };
