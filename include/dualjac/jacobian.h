@@ -58,6 +58,18 @@ typedef struct dj_function {
     dj_fn_rvar f_rvar;   /* reverse mode (tape scalar) */
     dj_fn_mat f_mat;     /* matrix program; when given, the derivative
                             drivers use it rather than the scalar forms */
+#if !defined(__STDC_NO_COMPLEX__) && !defined(__cplusplus)
+    /* complex form: f on double _Complex, x[n], y[m], for the complex step
+       (dj_fd_complex, DJ_CHECK_REF_COMPLEX in check.h). Only the checks use
+       it. It must be complex-safe (analytic in each x_j near the real
+       axis); DJ_FORMS_CPLX in instantiate.h makes it from the same source
+       as the other forms (generic.h lists the safe operations). Without
+       C99 complex (or in C++) the field keeps its place as an opaque
+       pointer: leave it NULL there. */
+    int (*f_cplx)(void *user, const double _Complex *x, double _Complex *y);
+#else
+    int (*f_cplx)(void *user, const void *x, void *y);
+#endif
     int chunk_hint;      /* widest chunk the forms run fastest at, or 0:
                             DJ_FORMS sets DJ_CHUNK_HINT of the translation
                             unit that compiled them (see chunk.h) */
