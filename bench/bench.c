@@ -9,7 +9,14 @@
  * section (bench_mat.c) and the forward/reverse shape sweeps with their plot
  * (bench_sweep.c, --sweep, --plot) follow; every row can also go to a CSV
  * (--csv) and a JSON (--json) file, each headed by the compiler, flags, BLAS
- * and thread count. */
+ * and thread count.
+ *
+ * When ADOL-C and/or Ceres were found at configure time (bench/peers), the
+ * same Jacobians by them are timed in the same run, next to dualjac's, and
+ * each row ends with a verdict: dualjac's automatic choice over the best
+ * peer, and whether it is the fastest of {dualjac forward, dualjac reverse,
+ * central differences, ADOL-C, Ceres Jet}; a summary of all rows closes the
+ * run. */
 #define _POSIX_C_SOURCE 200809L
 #include <math.h>
 #include <stdio.h>
@@ -20,6 +27,7 @@
 #include "dualjac.h"
 #include "mgh.h"
 #include "bench.h"
+#include "peers.h"
 
 /* Median/min/max seconds per call over o->samples samples; each sample
  * repeats the call enough times to last o->min_sample seconds. */
@@ -124,6 +132,140 @@ void bench_row(const char *problem, size_t n, size_t m, const char *what,
     }
 }
 
+/* ---- the verdicts and the closing summary ---------------------------------- */
+
+enum { C_FWD, C_REV, C_FD, C_ADOLC, C_CERES, C_COUNT };
+static const char *const cand_name[C_COUNT] = { "dualjac forward", "dualjac reverse",
+                                                 "central differences", "ADOL-C", "Ceres Jet" };
+
+typedef struct summary_row {
+    char problem[40];
+    size_t n, m;
+    double tp, ta;            /* T_primal, T_auto */
+    int arev;                 /* auto took reverse mode */
+    double t[C_COUNT];        /* NaN: not timed */
+    char who[C_COUNT][24];    /* the peers' best variant */
+} summary_row;
+
+#define SUMMARY_MAX 256
+static summary_row g_sum[SUMMARY_MAX];
+static int g_nsum, g_peers_wrong;
+
+int bench_want_peers(const opts *o)
+{
+    if (o->no_peers || peers_built() == NULL)
+        return 0;
+    return !o->what || strstr(o->what, "peers") || strstr(o->what, "adolc") ||
+           strstr(o->what, "jet");
+}
+
+void bench_verdict(const char *problem, size_t n, size_t m, double t_primal, double t_auto,
+                   int auto_reverse, double t_fwd, double t_rev, double t_fd,
+                   const struct peer_row *peers, int npeers, char *line, size_t len)
+{
+    summary_row r;
+    memset(&r, 0, sizeof r);
+    snprintf(r.problem, sizeof r.problem, "%s", problem);
+    r.n = n;
+    r.m = m;
+    r.tp = t_primal;
+    r.ta = t_auto;
+    r.arev = auto_reverse;
+    r.t[C_FWD] = t_fwd;
+    r.t[C_REV] = t_rev;
+    r.t[C_FD] = t_fd;
+    r.t[C_ADOLC] = r.t[C_CERES] = NAN;
+    for (int k = 0; k < npeers; ++k) {
+        const peer_row *p = &peers[k];
+        int c = p->lib == PEER_ADOLC ? C_ADOLC : C_CERES;
+        if (p->status != 0)
+            g_peers_wrong++;
+        if (!p->counted || p->status != 0 || !isfinite(p->t.med))
+            continue;
+        if (!(p->t.med >= r.t[c])) {
+            r.t[c] = p->t.med;
+            snprintf(r.who[c], sizeof r.who[c], "%.23s", p->what);
+        }
+    }
+    if (g_nsum < SUMMARY_MAX)
+        g_sum[g_nsum++] = r;
+    /* the verdict line */
+    int best = -1, bestp = -1;
+    for (int c = 0; c < C_COUNT; ++c) {
+        if (isfinite(r.t[c]) && (best < 0 || r.t[c] < r.t[best]))
+            best = c;
+        if (c >= C_ADOLC && isfinite(r.t[c]) && (bestp < 0 || r.t[c] < r.t[bestp]))
+            bestp = c;
+    }
+    int k = 0;
+    if (bestp >= 0)
+        k = snprintf(line, len, "auto / best peer = %.2f (%s %s)", t_auto / r.t[bestp],
+                     cand_name[bestp], r.who[bestp]);
+    else
+        k = snprintf(line, len, "no peer timed");
+    if (k < 0 || (size_t)k >= len)
+        return;
+    if (!isfinite(t_auto) || best < 0)
+        snprintf(line + k, len - (size_t)k, "; not compared");
+    else if (t_auto <= r.t[best])
+        snprintf(line + k, len - (size_t)k, "; auto is the fastest");
+    else
+        snprintf(line + k, len - (size_t)k, "; auto NOT the fastest: %s%s%s is %.3fx faster%s",
+                 cand_name[best], best >= C_ADOLC ? " " : "", best >= C_ADOLC ? r.who[best] : "",
+                 t_auto / r.t[best],
+                 best == (auto_reverse ? C_REV : C_FWD) ? " (the mode auto runs: timing noise)"
+                                                        : "");
+}
+
+static void summary_print(void)
+{
+    if (g_nsum == 0)
+        return;
+    printf("summary: dualjac's automatic choice (auto) against dualjac forward (fwd) and "
+           "reverse (rev),\ncentral differences (fd), ADOL-C and Ceres Jet (their best "
+           "variant); R = T / T_primal\n");
+    printf("%-22s %5s %5s %8s %4s %8s %8s %8s %8s %-15s %8s %-8s %10s\n", "problem", "n", "m",
+           "R auto", "mode", "R fwd", "R rev", "R fd", "R ADOL-C", " (variant)", "R Ceres",
+           "(var.)", "auto/peer");
+    int notfast = 0, noise = 0;
+    for (int i = 0; i < g_nsum; ++i) {
+        const summary_row *r = &g_sum[i];
+        double bp = fmin(isfinite(r->t[C_ADOLC]) ? r->t[C_ADOLC] : INFINITY,
+                         isfinite(r->t[C_CERES]) ? r->t[C_CERES] : INFINITY);
+        printf("%-22s %5zu %5zu %8.2f %4s %8.2f %8.2f %8.2f %8.2f  %-14s %8.2f %-8s %10.2f\n",
+               r->problem, r->n, r->m, r->ta / r->tp, r->arev ? "rev" : "fwd",
+               r->t[C_FWD] / r->tp, r->t[C_REV] / r->tp, r->t[C_FD] / r->tp,
+               r->t[C_ADOLC] / r->tp, r->who[C_ADOLC], r->t[C_CERES] / r->tp, r->who[C_CERES],
+               isfinite(bp) ? r->ta / bp : NAN);
+    }
+    for (int i = 0; i < g_nsum; ++i) {
+        const summary_row *r = &g_sum[i];
+        int best = -1;
+        for (int c = 0; c < C_COUNT; ++c)
+            if (isfinite(r->t[c]) && (best < 0 || r->t[c] < r->t[best]))
+                best = c;
+        if (best < 0 || !(r->ta > r->t[best]))
+            continue;
+        if (notfast++ == 0)
+            printf("\nrows where auto is NOT the fastest:\n");
+        int own = best == (r->arev ? C_REV : C_FWD);
+        noise += own;
+        printf("  %-22s n %4zu m %4zu: %s%s%s is %.3fx faster than auto%s\n", r->problem,
+               r->n, r->m, cand_name[best], best >= C_ADOLC ? " " : "",
+               best >= C_ADOLC ? r->who[best] : "", r->ta / r->t[best],
+               own ? " (the same computation as auto: timing noise)" : "");
+    }
+    if (notfast == 0)
+        printf("\nauto fastest on all %d rows\n", g_nsum);
+    else
+        printf("auto fastest on %d of %d rows (%d of the others only by noise against its "
+               "own mode)\n", g_nsum - notfast, g_nsum, noise);
+    if (g_peers_wrong)
+        printf("%d peer Jacobian(s) failed or were wrong (marked WRONG/FAILED above)\n",
+               g_peers_wrong);
+    printf("\n");
+}
+
 #ifndef DJ_BENCH_FLAGS
 #define DJ_BENCH_FLAGS "unknown"
 #endif
@@ -189,11 +331,11 @@ static void usage(FILE *f)
         "problems (and the matrix layer); reports each as a median\n"
         "time (min..max) and as R = T / T_primal.\n\n"
         "  --quick            small default workload (well under a minute)\n"
-        "  --problem NAME     a problem (repeatable); default: trig, chebyquad,\n"
-        "                     rosenbrock, broyden_tri, inteq, bvp, brown, vardim\n"
+        "  --problem NAME     a problem (repeatable); default: all 12 (--list)\n"
         "  --n N              a size (repeatable); default 16 32 64 128 (quick: 32 128)\n"
         "  --chunk W          force the chunk width (1, 8, 16, 32, 64)\n"
-        "  --what LIST        rows to time, e.g. primal,jacfwd (default: all)\n"
+        "  --what LIST        rows to time, e.g. primal,jacfwd,peers (default: all)\n"
+        "  --no-peers         do not time ADOL-C and Ceres Jet (when built in)\n"
         "  --only mgh|matrix|sweep  run one section (default: mgh and matrix;\n"
         "                     sweep implies --sweep)\n"
         "  --samples K        timed samples per measurement (default 9, quick 5)\n"
@@ -261,6 +403,8 @@ static int parse(int argc, char **argv, opts *o)
             o->plot = val;
             o->sweep = 1;
             ++i;
+        } else if (!strcmp(a, "--no-peers")) {
+            o->no_peers = 1;
         } else if (!strcmp(a, "--sweep")) {
             o->sweep = 1;
         } else if (!strcmp(a, "--threads") && val) {
@@ -285,8 +429,9 @@ static int parse(int argc, char **argv, opts *o)
         o->min_sample = 0.01;
     }
     if (o->nproblems == 0) {
-        static const char *def[] = { "trig", "chebyquad", "rosenbrock", "broyden_tri",
-                                     "inteq", "bvp", "brown", "vardim" };
+        static const char *def[] = { "trig", "chebyquad", "rosenbrock", "powell", "penalty1",
+                                     "vardim", "brown", "bvp", "inteq", "broyden_tri",
+                                     "broyden_band", "linear_full" };
         for (size_t k = 0; k < sizeof def / sizeof *def; ++k)
             o->problems[o->nproblems++] = def[k];
     }
@@ -339,6 +484,10 @@ int main(int argc, char **argv)
                 "# threads: %s\n# timing: median of %d samples of >= %.0f ms each\n",
                 DJ_VERSION_MAJOR, DJ_VERSION_MINOR, DJ_VERSION_PATCH, DJ_BENCH_COMPILER,
                 DJ_BENCH_FLAGS, blas, threads, o.samples, o.min_sample * 1e3);
+        if (peers_built())
+            fprintf(g_csv, "# peers: %s; C++: %s\n", peers_built(), peers_flags());
+        else
+            fprintf(g_csv, "# peers: not built (%s)\n", peers_why_not());
         fprintf(g_csv, "problem,n,m,what,median_s,min_s,max_s,R\n");
     }
     if (o.json) {
@@ -360,6 +509,13 @@ int main(int argc, char **argv)
         json_str(g_json, DJ_BENCH_FLAGS);
         fputs(",\n  \"blas\": ", g_json);
         json_str(g_json, blas);
+        fputs(",\n  \"peers\": ", g_json);
+        if (peers_built())
+            json_str(g_json, peers_built());
+        else
+            fputs("null", g_json);
+        fputs(",\n  \"peers_flags\": ", g_json);
+        json_str(g_json, peers_built() ? peers_flags() : peers_why_not());
         fprintf(g_json, ",\n  \"threads\": %d,\n  \"threads_note\": ", nthreads);
         json_str(g_json, threads);
         fprintf(g_json, ",\n  \"samples\": %d,\n  \"min_sample_s\": %g,\n  \"rows\": [",
@@ -368,10 +524,15 @@ int main(int argc, char **argv)
     printf("dualjac-bench %d.%d.%d\n", DJ_VERSION_MAJOR, DJ_VERSION_MINOR, DJ_VERSION_PATCH);
     printf("compiler: %s\nflags: %s\n", DJ_BENCH_COMPILER, DJ_BENCH_FLAGS);
     printf("blas: %s\nthreads: %s\n", blas, threads);
+    if (peers_built())
+        printf("peers: %s%s; C++: %s\n", peers_built(),
+               o.no_peers ? " (not timed: --no-peers)" : "", peers_flags());
+    else
+        printf("peers: not built (%s)\n", peers_why_not());
     printf("timing: median of %d samples of >= %.0f ms each; R = T / T_primal\n\n",
            o.samples, o.min_sample * 1e3);
     if (o.sections & 1)
-        printf("%-13s %5s %5s  %-8s %12s %12s %12s %9s  %s\n", "problem", "n", "m",
+        printf("%-13s %5s %5s  %-15s %12s %12s %12s %9s  %s\n", "problem", "n", "m",
            "what", "median", "min", "max", "R", "note");
     int failures = 0;
     for (int pi = 0; pi < o.nproblems && (o.sections & 1); ++pi) {
@@ -407,6 +568,8 @@ int main(int argc, char **argv)
                 { "fd", run_fd },
             };
             stat3 st[R_COUNT];
+            for (int r = 0; r < R_COUNT; ++r)         /* not timed: NaN */
+                st[r].med = st[r].min = st[r].max = NAN;
             for (int r = 0; r < R_COUNT; ++r) {
                 if (r > 0 && o.what && !strstr(o.what, rows[r].what))
                     continue;          /* the primal is always timed: R needs it */
@@ -447,10 +610,31 @@ int main(int argc, char **argv)
                     snprintf(note, sizeof note, "jacfwd is %.1fx faster",
                              st[R_FD].med / st[R_JACFWD].med);
                 double Rr = st[r].med / st[0].med;
-                printf("%-13s %5zu %5zu  %-8s %9.3f us %9.3f us %9.3f us %9.2f  %s\n",
+                printf("%-13s %5zu %5zu  %-15s %9.3f us %9.3f us %9.3f us %9.2f  %s\n",
                        prob.name, n, m, rows[r].what, st[r].med * 1e6, st[r].min * 1e6,
                        st[r].max * 1e6, Rr, note);
                 bench_row(prob.name, n, m, rows[r].what, st[r].med, st[r].min, st[r].max, Rr);
+            }
+            /* the peers: the same Jacobian by ADOL-C and Ceres Jet */
+            peer_row pr[PEER_MAX_ROWS];
+            int np = bench_want_peers(&o) ? peers_mgh(&o, prob.name, n, m, x, R, pr) : 0;
+            for (int k = 0; k < np; ++k) {
+                double Rr = pr[k].t.med / st[0].med;
+                printf("%-13s %5zu %5zu  %-15s %9.3f us %9.3f us %9.3f us %9.2f  %s, err %.1e%s\n",
+                       prob.name, n, m, pr[k].what, pr[k].t.med * 1e6, pr[k].t.min * 1e6,
+                       pr[k].t.max * 1e6, Rr, pr[k].note, pr[k].err,
+                       pr[k].status == 1 ? "  WRONG" : pr[k].status == 2 ? "  FAILED" : "");
+                char what[48];
+                snprintf(what, sizeof what, "%.23s%s", pr[k].what,
+                         pr[k].status == 1 ? "_WRONG" : pr[k].status == 2 ? "_FAILED" : "");
+                bench_row(prob.name, n, m, what, pr[k].t.med, pr[k].t.min, pr[k].t.max, Rr);
+            }
+            if (!o.what || strstr(o.what, "auto")) {
+                char line[256];
+                int rev = dj_jacobian_mode(&prob.F, NULL) == DJ_JAC_REVERSE;
+                bench_verdict(prob.name, n, m, st[0].med, st[R_AUTO].med, rev, st[R_JACFWD].med,
+                              st[R_JACREV].med, st[R_FD].med, pr, np, line, sizeof line);
+                printf("%-13s %5zu %5zu  %s\n", prob.name, n, m, line);
             }
             free(w); free(jtw);
             free(x); free(v); free(y); free(jv); free(J); free(R);
@@ -459,6 +643,7 @@ int main(int argc, char **argv)
     }
     if (o.sections & 2)
         failures += bench_matrix(&o);
+    summary_print();
     if (o.sections & 4)
         failures += bench_sweep(&o);
     if (g_csv && fclose(g_csv) != 0) {

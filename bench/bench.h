@@ -23,6 +23,7 @@ typedef struct opts {
     int sweep;                /* --sweep: the forward/reverse shape sweeps */
     const char *what;         /* comma-separated rows to time; NULL = all */
     int sections;             /* bit 1: MGH problems, bit 2: matrix layer */
+    int no_peers;             /* --no-peers: do not time ADOL-C / Ceres */
 } opts;
 
 typedef struct stat3 { double med, min, max; } stat3;
@@ -53,6 +54,22 @@ int time_it(const opts *o, bench_fn run, void *ctx, stat3 *st);
  * seconds and R = T / T_primal (or the ratio the section defines). */
 void bench_row(const char *problem, size_t n, size_t m, const char *what,
                double med, double min, double max, double R);
+
+/* The closing summary (bench.c). For one problem and size: dualjac's
+ * automatic choice against everything else that computed the same
+ * Jacobian (seconds, NaN when not timed): dualjac forward and reverse,
+ * central differences, and the best counted, right row of each peer
+ * library among peers[npeers] (peers.h). Remembers the row for the summary
+ * and writes into line[len] the verdict: auto / best peer, and whether
+ * auto is the fastest of them all. */
+struct peer_row;
+void bench_verdict(const char *problem, size_t n, size_t m, double t_primal, double t_auto,
+                   int auto_reverse, double t_fwd, double t_rev, double t_fd,
+                   const struct peer_row *peers, int npeers, char *line, size_t len);
+
+/* Whether to time the peers (built, and not excluded by --no-peers or by
+ * --what without "peers", "adolc" or "jet"). */
+int bench_want_peers(const opts *o);
 
 /* The matrix-layer benchmarks (bench_mat.c); returns the number of
  * failures. */

@@ -1,26 +1,27 @@
-// peers.cpp - dualjac-peers: the same Jacobians by dualjac, ADOL-C (taping,
-// its jacobian() driver, forward and reverse vector modes) and Ceres' Jet
-// type (one pass of N = n lanes, and chunks of 8/16/32 lanes), timed in one
-// run the way dualjac-bench times (median of K samples, each >= 20 ms),
-// each as R = T / T_primal with T_primal dualjac-bench's plain loop primal.
+// peers.cpp - the peer comparison of dualjac-bench (see peers.h): the same
+// Jacobians by ADOL-C (tape at the point, then its jacobian() driver, or its
+// forward or reverse vector mode) and by Ceres' Jet type (chunks of 8, 16 or
+// 32 lanes, and one pass of N = n lanes where n is a size the bench uses),
+// timed by the bench's own time_it and checked against the hand-derived
+// Jacobian.
 //
-// The functions are written once below as C++ templates on the scalar type,
-// each a line-by-line transcription of dualjac's C source of the problem
-// (problems/mgh_residuals.inc, problems/matprob.c): instantiated on double
-// they are the primal again (timed as a cross-check of the C primal), on
-// adouble what ADOL-C tapes, on ceres::Jet what Ceres differentiates.
-// Every Jacobian is checked against the hand-derived one of the problem
-// library and against dualjac's forward Jacobian.
+// The functions are the bench's own sources, not copies: the MGH residuals
+// are problems/mgh_residuals.inc itself, compiled here as C++ inside a class
+// template on the scalar type (DJ_T), with dj_add, dj_mul, dj_sin, ...
+// mapped to the operators and to std::, ADOL-C or ceres functions (found by
+// argument-dependent lookup). The matrix programs (an MLP, the inverse, the
+// log-determinant) are line-by-line transcriptions of matprob_primal_loops
+// (problems/matprob.c). Instantiated on double they are the primal again;
+// on adouble they are what ADOL-C tapes; on ceres::Jet what Ceres
+// differentiates.
 //
-// Built only when ADOL-C and/or Ceres (Eigen3 + ceres/jet.h) are found
-// (CMakeLists.txt); DJ_PEERS_ADOLC / DJ_PEERS_CERES say which.
+// Built into dualjac-bench only when ADOL-C and/or Ceres (Eigen3 +
+// ceres/jet.h) are found; DJ_PEERS_ADOLC / DJ_PEERS_CERES say which.
 #include <algorithm>
 #include <cmath>
+#include <cstddef>
 #include <cstdio>
-#include <cstdlib>
 #include <cstring>
-#include <ctime>
-#include <string>
 #include <vector>
 
 #ifdef DJ_PEERS_ADOLC
@@ -31,141 +32,115 @@
 #include <ceres/version.h>
 #endif
 
-#include "peers_dj.h"
+extern "C" {
+#include "bench.h"
+}
+#include "peers.h"
 
 #ifndef DJ_PEERS_FLAGS
-#define DJ_PEERS_FLAGS "unknown"
+#define DJ_PEERS_FLAGS ""
 #endif
 #ifndef DJ_PEERS_ADOLC_VERSION
 #define DJ_PEERS_ADOLC_VERSION ""
 #endif
-#ifndef DJ_PEERS_COMPILER
-#define DJ_PEERS_COMPILER "unknown"
-#endif
 
-// ---- timing: as bench/bench.c's time_it ------------------------------------
+// ---- the generic operations of mgh_residuals.inc, for C++ --------------------
+// dj_add(a, b) is a + b on whatever a and b are (DJ_T or double), returned
+// as DJ_T, as the C11 _Generic family does; sin and cos of DJ_T are found by
+// argument-dependent lookup (ADOL-C's ::sin(const badouble &), ceres::sin)
+// or are std::sin for double.
 
-static int g_samples = 9;
-static double g_min_sample = 0.02;
-
-struct stat3 {
-    double med, min, max;
+struct mgh_dims {
+    size_t n, m;
 };
 
-static double now()
-{
-    timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
-}
+#define DJ_NAME(f) f
+#define DJ_C(v) DJ_T(v)
+#define MGH_N(user) (static_cast<const mgh_dims *>(user)->n)
+#define MGH_M(user) (static_cast<const mgh_dims *>(user)->m)
+// the constants of problems/mgh.c (defined there for its own translation unit)
+#define MGH_SQRT5 2.2360679774997896964091736687313
+#define MGH_SQRT10 3.1622776601683793319988935444327
+#define MGH_SQRT_1EM5 3.1622776601683793319988935444327e-3
 
-template <class Fn> static int time_it(Fn &&run, stat3 *st)
-{
-    int rc = run();
-    if (rc != 0)
-        return rc;
-    long reps = 1;
-    for (;;) {
-        double t0 = now();
-        for (long r = 0; r < reps; ++r)
-            run();
-        double t = now() - t0;
-        if (t >= g_min_sample || reps > (1L << 30))
-            break;
-        reps = t > 0 ? (long)(reps * std::fmin(100.0, 1.2 * g_min_sample / t)) + 1 : reps * 100;
+template <class DJ_T> struct mgh_impl {
+    template <class A, class B> static DJ_T dj_add(const A &a, const B &b) { return DJ_T(a + b); }
+    template <class A, class B> static DJ_T dj_sub(const A &a, const B &b) { return DJ_T(a - b); }
+    template <class A, class B> static DJ_T dj_mul(const A &a, const B &b) { return DJ_T(a * b); }
+    static DJ_T dj_sin(const DJ_T &a)
+    {
+        using std::sin;
+        return DJ_T(sin(a));
     }
-    double s[64];
-    int ns = g_samples > 64 ? 64 : g_samples;
-    for (int k = 0; k < ns; ++k) {
-        double t0 = now();
-        for (long r = 0; r < reps; ++r)
-            run();
-        s[k] = (now() - t0) / (double)reps;
+    static DJ_T dj_cos(const DJ_T &a)
+    {
+        using std::cos;
+        return DJ_T(cos(a));
     }
-    std::sort(s, s + ns);
-    st->med = s[ns / 2];
-    st->min = s[0];
-    st->max = s[ns - 1];
-    return 0;
-}
 
-// ---- scalar helpers over double, adouble, Jet ---------------------------------
+#include "mgh_residuals.inc"
+
+    typedef int (*fn)(void *, const DJ_T *, DJ_T *);
+    static fn find(const char *name)
+    {
+        static const struct {
+            const char *name;
+            fn f;
+        } table[] = {
+            { "rosenbrock", mgh_rosenbrock },   { "powell", mgh_powell },
+            { "penalty1", mgh_penalty1 },       { "vardim", mgh_vardim },
+            { "trig", mgh_trig },               { "brown", mgh_brown },
+            { "bvp", mgh_bvp },                 { "inteq", mgh_inteq },
+            { "broyden_tri", mgh_broyden_tri }, { "broyden_band", mgh_broyden_band },
+            { "linear_full", mgh_linear_full }, { "chebyquad", mgh_chebyquad },
+        };
+        for (const auto &e : table)
+            if (!std::strcmp(e.name, name))
+                return e.f;
+        return nullptr;
+    }
+};
+
+#undef DJ_NAME
+#undef DJ_C
+
+// ---- a few scalar helpers over double, adouble, Jet --------------------------
 
 static inline double val(double v) { return v; }
-static inline void assign(double &t, double v) { t = v; }
+static inline double absval(double v) { return std::fabs(v); }
 #ifdef DJ_PEERS_ADOLC
 static inline double val(const badouble &v) { return v.getValue(); }
-static inline void assign(adouble &t, double v) { t = v; }
+static inline adouble absval(const badouble &v) { return adouble(fabs(v)); }
 #endif
 #ifdef DJ_PEERS_CERES
 template <int N> static inline double val(const ceres::Jet<double, N> &v) { return v.a; }
-template <int N> static inline void assign(ceres::Jet<double, N> &t, double v)
+template <int N> static inline ceres::Jet<double, N> absval(const ceres::Jet<double, N> &v)
 {
-    t = ceres::Jet<double, N>(v);
+    return abs(v);
 }
 #endif
 
-// ---- the problems, on a generic scalar T ---------------------------------------
-// Each: int operator()(const T *x, T *y, std::vector<T> &work) const, with
-// work of work_size() elements.
+// ---- the problems as functors on a generic scalar T ----------------------------
+// int operator()(const T *x, T *y, std::vector<T> &work) const, work of
+// work_size() elements.
 
-// (26) trigonometric, m = n: mgh_trig of problems/mgh_residuals.inc.
-struct Trig {
-    size_t n;
+struct Mgh {
+    const char *name;
+    mgh_dims d;
     size_t work_size() const { return 0; }
     template <class T> int operator()(const T *x, T *y, std::vector<T> &) const
     {
-        using std::cos;
-        using std::sin;
-        y[0] = cos(x[0]);
-        T s = y[0];
-        for (size_t j = 1; j < n; ++j) {
-            y[j] = cos(x[j]);
-            s = s + y[j];
+        static thread_local const char *last = nullptr;
+        static thread_local typename mgh_impl<T>::fn f = nullptr;
+        if (last != name) {
+            f = mgh_impl<T>::find(name);
+            last = name;
         }
-        T base = (double)n - s;
-        for (size_t i = 0; i < n; ++i) {
-            T t = (double)(i + 1) * (1.0 - y[i]);
-            T r = base + t;
-            y[i] = r - sin(x[i]);
-        }
-        return 0;
+        return f ? f(const_cast<mgh_dims *>(&d), x, y) : -1;
     }
 };
 
-// (35) Chebyquad, m = n: mgh_chebyquad of problems/mgh_residuals.inc.
-struct Chebyquad {
-    size_t n, m;
-    size_t work_size() const { return 0; }
-    template <class T> int operator()(const T *x, T *y, std::vector<T> &) const
-    {
-        for (size_t i = 0; i < m; ++i)
-            assign(y[i], 0.0);
-        for (size_t j = 0; j < n; ++j) {
-            T u = 2.0 * x[j] - 1.0;
-            T u2 = 2.0 * u;
-            T tm = T(1.0), tc = u;
-            y[0] = y[0] + u;
-            for (size_t i = 1; i < m; ++i) {
-                T tn = u2 * tc - tm;
-                y[i] = y[i] + tn;
-                tm = tc;
-                tc = tn;
-            }
-        }
-        const double rn = 1.0 / (double)n;
-        for (size_t i = 0; i < m; ++i) {
-            y[i] = rn * y[i];
-            if (i % 2 == 1) {
-                double k = (double)(i + 1);
-                y[i] = y[i] + 1.0 / (k * k - 1.0);
-            }
-        }
-        return 0;
-    }
-};
-
-// y = W2 tanh(W1 x + b1): matprob_primal_loops of problems/matprob.c.
+// y = W2 tanh(W1 x + b1): matprob_primal_loops (column sweeps).
 struct Mlp {
     size_t n, h, m;
     const double *W1, *b1, *W2;
@@ -175,14 +150,14 @@ struct Mlp {
         using std::tanh;
         T *a = work.data();
         for (size_t i = 0; i < h; ++i)
-            assign(a[i], b1[i]);
+            a[i] = T(b1[i]);
         for (size_t j = 0; j < n; ++j)
             for (size_t i = 0; i < h; ++i)
                 a[i] += W1[i + j * h] * x[j];
         for (size_t i = 0; i < h; ++i)
             a[i] = tanh(a[i]);
         for (size_t i = 0; i < m; ++i)
-            assign(y[i], 0.0);
+            y[i] = T(0.0);
         for (size_t j = 0; j < h; ++j)
             for (size_t i = 0; i < m; ++i)
                 y[i] += W2[i + j * m] * a[j];
@@ -191,7 +166,7 @@ struct Mlp {
 };
 
 // vec(A^-1) by Gauss-Jordan with partial pivoting: matprob.c's gauss_jordan
-// (a copy of x in work, the inverse built in y). Pivots compare values.
+// on a copy of x (work), the inverse built in y. Pivots compare values.
 struct Inverse {
     size_t n;
     size_t work_size() const { return n * n; }
@@ -202,7 +177,7 @@ struct Inverse {
             a[k] = x[k];
         for (size_t j = 0; j < n; ++j)
             for (size_t i = 0; i < n; ++i)
-                assign(inv[i + j * n], i == j ? 1.0 : 0.0);
+                inv[i + j * n] = T(i == j ? 1.0 : 0.0);
         for (size_t k = 0; k < n; ++k) {
             size_t piv = k;
             for (size_t i = k + 1; i < n; ++i)
@@ -240,63 +215,190 @@ struct Inverse {
     }
 };
 
-// ---- one problem: rows of results -----------------------------------------------
-
-struct Row {
-    std::string what;
-    stat3 t = { NAN, NAN, NAN };
-    double err = NAN;     // max |J - J_analytic| / max |J_analytic|
-    double err_dj = NAN;  // max |J - J_dualjac_forward| / max |J_analytic|
-    bool ok = false;
+// log |det A| by LU with partial pivoting, the sum of log |pivots|:
+// matprob_primal_loops' logdet branch, on a copy of x (work).
+struct Logdet {
+    size_t n;
+    size_t work_size() const { return n * n; }
+    template <class T> int operator()(const T *x, T *y, std::vector<T> &work) const
+    {
+        using std::log;
+        T *a = work.data();
+        for (size_t k = 0; k < n * n; ++k)
+            a[k] = x[k];
+        T s(0.0);
+        for (size_t k = 0; k < n; ++k) {
+            size_t piv = k;
+            for (size_t i = k + 1; i < n; ++i)
+                if (std::fabs(val(a[i + k * n])) > std::fabs(val(a[piv + k * n])))
+                    piv = i;
+            if (val(a[piv + k * n]) == 0.0)
+                return -1;
+            if (piv != k)
+                for (size_t j = k; j < n; ++j) {
+                    T t = a[k + j * n];
+                    a[k + j * n] = a[piv + j * n];
+                    a[piv + j * n] = t;
+                }
+            T d = a[k + k * n];
+            s += log(absval(d));
+            for (size_t i = k + 1; i < n; ++i) {
+                T f = a[i + k * n] / d;
+                for (size_t j = k + 1; j < n; ++j)
+                    a[i + j * n] -= f * a[k + j * n];
+            }
+        }
+        y[0] = s;
+        return 0;
+    }
 };
 
-struct Summary {
-    std::string label;
-    double primal_c, primal_cpp;
-    double dj_fwd, dj_auto, dj_rev;           // seconds (NaN: n/a)
-    double ad_tapejac, ad_jac, ad_fov, ad_rev; // seconds
-    double jet_n, jet_best;
-    std::string jet_best_what, auto_mode;
-};
+// ---- timing and checking ---------------------------------------------------------
+
+template <class F> static int trampoline(void *c) { return (*static_cast<F *>(c))(); }
+
+template <class F> static int time_fn(const opts *o, F &&f, stat3 *st)
+{
+    using FF = typename std::remove_reference<F>::type;
+    return time_it(o, trampoline<FF>, static_cast<void *>(&f), st);
+}
 
 struct Ctx {
-    const char *label;
-    pj_prob *p;
+    const opts *o;
     size_t n, m;
-    std::vector<double> x, y, Jref, Jdj, J;
+    const double *x, *Jref;
     double mag;
-    std::vector<Row> rows;
-    double tprimal;
+    std::vector<double> y, J;
+    peer_row *rows;
+    int nrows;
 };
 
-static void errors(Ctx &c, const double *J, Row &r)
+static peer_row *new_row(Ctx &c, int lib, const char *what, const char *note, int counted)
 {
-    double e = 0, ed = 0;
-    for (size_t k = 0; k < c.m * c.n; ++k) {
-        e = std::fmax(e, std::fabs(J[k] - c.Jref[k]));
-        ed = std::fmax(ed, std::fabs(J[k] - c.Jdj[k]));
-    }
-    if (std::isnan(e) || std::isnan(ed))
-        e = ed = NAN;
-    r.err = e / std::fmax(c.mag, 1e-300);
-    r.err_dj = ed / std::fmax(c.mag, 1e-300);
+    if (c.nrows >= PEER_MAX_ROWS)
+        return nullptr;
+    peer_row *r = &c.rows[c.nrows++];
+    std::memset(r, 0, sizeof *r);
+    std::snprintf(r->what, sizeof r->what, "%s", what);
+    std::snprintf(r->note, sizeof r->note, "%s", note);
+    r->lib = lib;
+    r->counted = counted;
+    r->t.med = r->t.min = r->t.max = NAN;
+    r->err = NAN;
+    return r;
 }
 
-static void print_row(const Ctx &c, const Row &r, double t_dj_auto)
+// Time `run` (returns 0 on success, filling c.J), then run it once more on a
+// J full of NaN and compare with the reference.
+template <class F> static void measure(Ctx &c, peer_row *r, F &&run)
 {
-    if (!r.ok) {
-        std::printf("  %-38s %12s\n", r.what.c_str(), "n/a");
+    if (!r)
+        return;
+    if (time_fn(c.o, run, &r->t) != 0) {
+        r->status = 2;
+        r->t.med = r->t.min = r->t.max = NAN;
         return;
     }
-    std::printf("  %-38s %10.2f us %10.2f %10.2f %9.2f %8.2f   %8.1e %8.1e%s\n",
-                r.what.c_str(), r.t.med * 1e6, r.t.min * 1e6, r.t.max * 1e6,
-                r.t.med / c.tprimal, r.t.med / t_dj_auto, r.err, r.err_dj,
-                std::isnan(r.err) || r.err > 1e-10 ? "  WRONG" : "");
+    std::fill(c.J.begin(), c.J.end(), NAN);
+    if (run() != 0) {
+        r->status = 2;
+        return;
+    }
+    double e = 0;
+    for (size_t k = 0; k < c.m * c.n; ++k) {
+        double d = std::fabs(c.J[k] - c.Jref[k]);
+        e = std::isnan(d) ? NAN : std::fmax(e, d);
+        if (std::isnan(e))
+            break;
+    }
+    r->err = e / std::fmax(c.mag, 1.0);
+    r->status = r->err <= PEER_TOL ? 0 : 1;
 }
 
+// ---- ADOL-C ------------------------------------------------------------------------
+
+#ifdef DJ_PEERS_ADOLC
+// Record f at x on tape `tag` (a user tapes at each new point: the tape
+// holds the branches taken there), y = f(x).
+template <class Fn>
+static int adolc_tape(short tag, const Fn &f, size_t n, size_t m, const double *x, double *y,
+                      int keep)
+{
+    int rc;
+    trace_on(tag, keep);
+    {
+        std::vector<adouble> xa(n), ya(m), w(f.work_size());
+        for (size_t j = 0; j < n; ++j)
+            xa[j] <<= x[j];
+        rc = f(xa.data(), ya.data(), w);
+        for (size_t i = 0; i < m; ++i)
+            ya[i] >>= y[i];
+    }
+    trace_off();
+    return rc;
+}
+
+template <class Fn> static void run_adolc(Ctx &c, const Fn &f)
+{
+    const short tag = 1;
+    const int n = (int)c.n, m = (int)c.m;
+    double **JR = myalloc2(c.m, c.n);           // J row by row, as ADOL-C gives it
+    double **X = myalloc2(c.n, c.n);            // forward seeds: the identity
+    double **U = myalloc2(c.m, c.m);            // reverse weights: the identity
+    for (size_t i = 0; i < c.n; ++i)
+        for (size_t j = 0; j < c.n; ++j)
+            X[i][j] = i == j;
+    for (size_t i = 0; i < c.m; ++i)
+        for (size_t j = 0; j < c.m; ++j)
+            U[i][j] = i == j;
+    const double *x = c.x;
+    double *y = c.y.data();
+    auto out = [&] {                            // JR to column-major c.J
+        for (size_t i = 0; i < c.m; ++i)
+            for (size_t j = 0; j < c.n; ++j)
+                c.J[i + j * c.m] = JR[i][j];
+    };
+    // ADOL-C's drivers return >= 0 on success (which branch tests held).
+    measure(c, new_row(c, PEER_ADOLC, "adolc_jac", "tape + jacobian()", 1), [&] {
+        if (adolc_tape(tag, f, c.n, c.m, x, y, 0) != 0 || jacobian(tag, m, n, x, JR) < 0)
+            return 1;
+        out();
+        return 0;
+    });
+    measure(c, new_row(c, PEER_ADOLC, "adolc_fwd", "tape + fov_forward, p = n", 1), [&] {
+        if (adolc_tape(tag, f, c.n, c.m, x, y, 0) != 0 || fov_forward(tag, m, n, n, x, X, y, JR) < 0)
+            return 1;
+        out();
+        return 0;
+    });
+    measure(c, new_row(c, PEER_ADOLC, "adolc_rev", "tape(keep) + fov_reverse, q = m", 1), [&] {
+        // keep = 1: the taping pass leaves what the reverse sweep needs
+        if (adolc_tape(tag, f, c.n, c.m, x, y, 1) != 0 || fov_reverse(tag, m, n, m, U, JR) < 0)
+            return 1;
+        out();
+        return 0;
+    });
+    // for information: jacobian() on a tape made once (valid only while x
+    // takes the same branches, so not counted as the peer's figure)
+    adolc_tape(tag, f, c.n, c.m, x, y, 0);
+    measure(c, new_row(c, PEER_ADOLC, "adolc_jac_reuse", "jacobian(), tape reused (info)", 0),
+            [&] {
+                if (jacobian(tag, m, n, x, JR) < 0)
+                    return 1;
+                out();
+                return 0;
+            });
+    myfree2(JR);
+    myfree2(X);
+    myfree2(U);
+}
+#endif
+
+// ---- Ceres Jet -----------------------------------------------------------------------
+
 #ifdef DJ_PEERS_CERES
-// Jacobian by Jet<double, W>: ceil(n / W) passes, each seeding W columns of
-// the identity, the way a Ceres user writes a dense Jacobian.
+// The Jacobian by Jet<double, W>: ceil(n / W) passes, each seeding W columns
+// of the identity, the way a Ceres user writes a dense Jacobian by hand.
 template <int W, class Fn> struct JetJac {
     using J = ceres::Jet<double, W>;
     const Fn &f;
@@ -324,341 +426,122 @@ template <int W, class Fn> struct JetJac {
                 xs[j0 + k].v[k] = 0.0;
             }
         }
-        if (y)
-            for (size_t i = 0; i < m; ++i)
-                y[i] = ys[i].a;
+        for (size_t i = 0; i < m; ++i)
+            y[i] = ys[i].a;
         return 0;
     }
 };
 
-template <int W, class Fn> static void run_jet(Ctx &c, const Fn &f, const char *tag)
+// Width W: one pass of N = n lanes when W == n; a chunk width (8, 16, 32)
+// when narrower than n, or when it is the narrowest chunk holding all of n
+// and n itself is not a compiled width.
+template <int W, class Fn> static void jet_width(Ctx &c, const Fn &f, bool n_compiled)
 {
+    bool chunk = W == 8 || W == 16 || W == 32;
+    bool single = (size_t)W == c.n;
+    bool narrowest = chunk && (size_t)W > c.n && !n_compiled &&
+                     (W == 8 || (size_t)(W / 2) < c.n);
+    if (!single && !(chunk && (size_t)W < c.n) && !narrowest)
+        return;
+    char what[24], note[64];
+    size_t passes = (c.n + W - 1) / W;
+    std::snprintf(what, sizeof what, single ? "jetN" : "jet%d", W);
+    std::snprintf(note, sizeof note, "Jet<%d>, %zu pass%s%s", W, passes, passes == 1 ? "" : "es",
+                  single ? " (N = n)" : "");
     JetJac<W, Fn> jj(f, c.n, c.m);
-    Row r;
-    char what[64];
-    std::snprintf(what, sizeof what, "ceres Jet<%d>%s (%zu pass%s)", W, tag,
-                  (c.n + W - 1) / W, (c.n + W - 1) / W == 1 ? "" : "es");
-    r.what = what;
-    r.ok = time_it([&] { return jj(c.x.data(), c.y.data(), c.J.data()); }, &r.t) == 0;
-    if (r.ok) {
-        std::fill(c.J.begin(), c.J.end(), NAN);
-        jj(c.x.data(), c.y.data(), c.J.data());
-        errors(c, c.J.data(), r);
-    }
-    c.rows.push_back(r);
+    measure(c, new_row(c, PEER_CERES, what, note, 1),
+            [&] { return jj(c.x, c.y.data(), c.J.data()); });
+}
+
+template <int... Ws> struct widths {};
+
+template <class Fn, int... Ws> static void run_jets(Ctx &c, const Fn &f, widths<Ws...>)
+{
+    bool n_compiled = false;
+    for (int w : { Ws... })
+        n_compiled = n_compiled || (size_t)w == c.n;
+    (jet_width<Ws>(c, f, n_compiled), ...);
 }
 #endif
 
-#ifdef DJ_PEERS_ADOLC
-static short g_tag = 1;
+// ---- one problem -----------------------------------------------------------------------
 
-template <class Fn>
-static int adolc_tape(short tag, const Fn &f, size_t n, size_t m, const double *x, double *y)
-{
-    int rc;
-    {
-        trace_on(tag);
-        std::vector<adouble> xa(n), ya(m), w(f.work_size());
-        for (size_t j = 0; j < n; ++j)
-            xa[j] <<= x[j];
-        rc = f(xa.data(), ya.data(), w);
-        for (size_t i = 0; i < m; ++i)
-            ya[i] >>= y[i];
-        trace_off();
-    }
-    return rc;
-}
-
-static void rows_to_colmajor(double **R, size_t m, size_t n, double *J)
-{
-    for (size_t i = 0; i < m; ++i)
-        for (size_t j = 0; j < n; ++j)
-            J[i + j * m] = R[i][j];
-}
-
-template <class Fn> static void run_adolc(Ctx &c, const Fn &f)
-{
-    short tag = g_tag++;
-    int n = (int)c.n, m = (int)c.m;
-    double **JR = myalloc2(c.m, c.n);
-    double **X = myalloc2(c.n, c.n), **U = myalloc2(c.m, c.m);
-    for (size_t i = 0; i < c.n; ++i)
-        for (size_t j = 0; j < c.n; ++j)
-            X[i][j] = i == j;
-    for (size_t i = 0; i < c.m; ++i)
-        for (size_t j = 0; j < c.m; ++j)
-            U[i][j] = i == j;
-    const double *x = c.x.data();
-    double *y = c.y.data();
-
-    // the tape's size, once
-    adolc_tape(tag, f, c.n, c.m, x, y);
-    size_t st[STAT_SIZE];
-    tapestats(tag, st);
-    std::printf("  (ADOL-C tape: %zu operations, %zu locations, %zu values%s)\n",
-                st[NUM_OPERATIONS], st[NUM_MAX_LIVES], st[NUM_VALUES],
-                st[NUM_OPERATIONS] > OBUFSIZE ? " - larger than the in-core buffer" : "");
-
-    auto add = [&](const char *what, auto &&run, bool rowmajor) {
-        Row r;
-        r.what = what;
-        r.ok = time_it(run, &r.t) == 0;
-        if (r.ok) {
-            for (size_t i = 0; i < c.m; ++i)
-                std::fill(JR[i], JR[i] + c.n, NAN);
-            run();
-            (void)rowmajor;
-            rows_to_colmajor(JR, c.m, c.n, c.J.data());
-            errors(c, c.J.data(), r);
-        }
-        c.rows.push_back(r);
-    };
-    // ADOL-C drivers return >= 0 on success (values 0..3 say which branch
-    // tests held); negative is an error.
-    add("adolc tape + jacobian()",
-        [&] {
-            adolc_tape(tag, f, c.n, c.m, x, y);
-            return jacobian(tag, m, n, x, JR) < 0;
-        },
-        true);
-    adolc_tape(tag, f, c.n, c.m, x, y);
-    add("adolc jacobian() (tape reused)", [&] { return jacobian(tag, m, n, x, JR) < 0; }, true);
-    add("adolc fov_forward (tape reused)",
-        [&] { return fov_forward(tag, m, n, n, x, X, y, JR) < 0; }, true);
-    add("adolc fov_reverse (tape reused)",
-        [&] {
-            if (zos_forward(tag, m, n, 1, x, y) < 0)
-                return 1;
-            return (int)(fov_reverse(tag, m, n, m, U, JR) < 0);
-        },
-        true);
-    myfree2(JR);
-    myfree2(X);
-    myfree2(U);
-}
-#endif
-
-template <class Fn> static void run_problem(const char *label, pj_prob *p, const Fn &f,
-                                            std::vector<Summary> &sum)
+template <class Fn, class Widths>
+static int run_problem(const opts *o, const Fn &f, Widths ws, size_t n, size_t m,
+                       const double *x, const double *Jref, peer_row *rows)
 {
     Ctx c;
-    c.label = label;
-    c.p = p;
-    c.n = pj_n(p);
-    c.m = pj_m(p);
-    c.x.resize(c.n);
-    c.y.resize(c.m);
-    c.Jref.resize(c.m * c.n);
-    c.Jdj.resize(c.m * c.n);
-    c.J.resize(c.m * c.n);
-    pj_start(p, c.x.data());
-    pj_reference(p, c.x.data(), c.Jref.data());
+    c.o = o;
+    c.n = n;
+    c.m = m;
+    c.x = x;
+    c.Jref = Jref;
     c.mag = 0;
-    for (double v : c.Jref)
-        c.mag = std::fmax(c.mag, std::fabs(v));
-    int rc = pj_jac(p, 1, c.x.data(), c.y.data(), c.Jdj.data());
-    if (rc != 0) {
-        std::printf("%s: dualjac forward failed: %s\n", label, pj_strerror(rc));
-        return;
-    }
-
-    // the primals: dualjac-bench's C loop (the reference of R), and the
-    // C++ template below on double (a cross-check: should be the same)
-    stat3 tp = { NAN, NAN, NAN }, tpp = { NAN, NAN, NAN };
-    time_it([&] { return pj_primal(p, c.x.data(), c.y.data()); }, &tp);
-    std::vector<double> wd(f.work_size()), ycpp(c.m), yc(c.m);
-    time_it([&] { return f(c.x.data(), ycpp.data(), wd); }, &tpp);
-    pj_primal(p, c.x.data(), yc.data());
-    f(c.x.data(), ycpp.data(), wd);
-    double dy = 0;
-    for (size_t i = 0; i < c.m; ++i)
-        dy = std::fmax(dy, std::fabs(yc[i] - ycpp[i]));
-    c.tprimal = tp.med;
-    char plan[64];
-    pj_plan(p, plan, sizeof plan);
-    std::printf("%s  (n = %zu, m = %zu)\n", label, c.n, c.m);
-    std::printf("  primal: C loop %.3f us (min %.3f, max %.3f);  C++ template on double "
-                "%.3f us;  |y_C - y_C++| = %.1e\n",
-                tp.med * 1e6, tp.min * 1e6, tp.max * 1e6, tpp.med * 1e6, dy);
-
-    // dualjac
-    const char *names[3] = { "dualjac dj_jacobian (auto)", "dualjac dj_jacfwd", "dualjac reverse" };
-    stat3 tdj[3] = {};
-    bool okdj[3] = { false, false, false };
-    for (int mode : { 1, 0, 2 }) {
-        Row r;
-        r.what = names[mode];
-        if (mode == 1)
-            r.what += std::string(" (") + plan + ")";
-        if (mode == 0)
-            r.what += std::string(" -> ") + pj_auto_mode(p);
-        r.ok = time_it([&] { return pj_jac(p, mode, c.x.data(), c.y.data(), c.J.data()); },
-                       &r.t) == 0;
-        okdj[mode] = r.ok;
-        tdj[mode] = r.t;
-        if (r.ok) {
-            std::fill(c.J.begin(), c.J.end(), NAN);
-            pj_jac(p, mode, c.x.data(), c.y.data(), c.J.data());
-            errors(c, c.J.data(), r);
-        }
-        c.rows.push_back(r);
-    }
-    size_t first_peer = c.rows.size();
+    for (size_t k = 0; k < m * n; ++k)
+        c.mag = std::fmax(c.mag, std::fabs(Jref[k]));
+    c.y.resize(m);
+    c.J.resize(m * n);
+    c.rows = rows;
+    c.nrows = 0;
 #ifdef DJ_PEERS_ADOLC
     run_adolc(c, f);
 #endif
 #ifdef DJ_PEERS_CERES
-    // one pass of N = n lanes where n is a compiled width, and chunks
-    switch (c.n) {
-    case 4: run_jet<4>(c, f, " N=n"); break;
-    case 64: run_jet<64>(c, f, " N=n"); break;
-    case 128: run_jet<128>(c, f, " N=n"); break;
-    case 256: run_jet<256>(c, f, " N=n"); break;
-    default: break;
-    }
-    if (c.n > 8) {
-        run_jet<8>(c, f, "");
-        run_jet<16>(c, f, "");
-        run_jet<32>(c, f, "");
-    }
+    run_jets(c, f, ws);
+#else
+    (void)ws;
 #endif
-    double tauto = okdj[0] ? tdj[0].med : NAN;
-    std::printf("  %-38s %13s %10s %10s %9s %8s   %8s %8s\n", "Jacobian by", "median", "min",
-                "max", "R", "T/T_dj", "err", "vs djfwd");
-    for (size_t i = 0; i < c.rows.size(); ++i) {
-        if (i == first_peer)
-            std::printf("  ----\n");
-        print_row(c, c.rows[i], tauto);
-    }
-    std::printf("\n");
-
-    Summary s;
-    s.label = label;
-    s.primal_c = tp.med;
-    s.primal_cpp = tpp.med;
-    s.dj_fwd = okdj[1] ? tdj[1].med : NAN;
-    s.dj_auto = tauto;
-    s.dj_rev = okdj[2] ? tdj[2].med : NAN;
-    s.ad_tapejac = s.ad_jac = s.ad_fov = s.ad_rev = s.jet_n = s.jet_best = NAN;
-    s.auto_mode = pj_auto_mode(p);
-    for (size_t i = first_peer; i < c.rows.size(); ++i) {
-        const Row &r = c.rows[i];
-        double t = r.ok ? r.t.med : NAN;
-        if (r.what.rfind("adolc tape", 0) == 0) s.ad_tapejac = t;
-        else if (r.what.rfind("adolc jacobian", 0) == 0) s.ad_jac = t;
-        else if (r.what.rfind("adolc fov_forward", 0) == 0) s.ad_fov = t;
-        else if (r.what.rfind("adolc fov_reverse", 0) == 0) s.ad_rev = t;
-        else if (r.what.rfind("ceres", 0) == 0) {
-            if (r.what.find("N=n") != std::string::npos)
-                s.jet_n = t;
-            if (r.ok && !(t >= s.jet_best)) {
-                s.jet_best = t;
-                s.jet_best_what = r.what.substr(6, r.what.find(' ', 6) - 6);
-            }
-        }
-    }
-    sum.push_back(s);
+    return c.nrows;
 }
 
-static bool wanted(int argc, char **argv, const char *label)
-{
-    bool any = false;
-    for (int i = 1; i < argc; ++i) {
-        if (argv[i][0] == '-')
-            continue;
-        any = true;
-        if (std::strstr(label, argv[i]))
-            return true;
-    }
-    return !any;
-}
+extern "C" {
 
-int main(int argc, char **argv)
+const char *peers_built(void)
 {
-    for (int i = 1; i < argc; ++i) {
-        if (!std::strcmp(argv[i], "--samples") && i + 1 < argc)
-            g_samples = std::max(1, std::atoi(argv[++i]));
-        else if (!std::strcmp(argv[i], "--quick")) {
-            g_samples = 5;
-            g_min_sample = 0.01;
-        } else if (!std::strcmp(argv[i], "--help")) {
-            std::printf("usage: dualjac-peers [--quick] [--samples K] [PROBLEM-SUBSTRING...]\n"
-                        "Times the Jacobians of trig, chebyquad, three MLPs and the 16x16\n"
-                        "inverse by dualjac and by ADOL-C / Ceres Jet; R = T / T_primal with\n"
-                        "T_primal the plain C loop primal of dualjac-bench.\n");
-            return 0;
-        }
-    }
-    std::printf("dualjac-peers (dualjac %s)\n", pj_version());
-    std::printf("compiler: %s\nflags: %s\n", DJ_PEERS_COMPILER, DJ_PEERS_FLAGS);
-    std::printf("peers:");
+    static char s[160];
+    int len = 0;
 #ifdef DJ_PEERS_ADOLC
-    std::printf(" ADOL-C %s", DJ_PEERS_ADOLC_VERSION);
+    len += std::snprintf(s + len, sizeof s - (size_t)len, "ADOL-C %s", DJ_PEERS_ADOLC_VERSION);
 #endif
 #ifdef DJ_PEERS_CERES
-    std::printf(" Ceres %s (Jet, Eigen %d.%d.%d)", CERES_VERSION_STRING, EIGEN_WORLD_VERSION,
-                EIGEN_MAJOR_VERSION, EIGEN_MINOR_VERSION);
+    len += std::snprintf(s + len, sizeof s - (size_t)len, "%sCeres %s Jet (Eigen %d.%d.%d)",
+                         len ? ", " : "", CERES_VERSION_STRING, EIGEN_WORLD_VERSION,
+                         EIGEN_MAJOR_VERSION, EIGEN_MINOR_VERSION);
 #endif
-    std::printf("\ntiming: median of %d samples of >= %.0f ms each; R = T / T_primal (C loop "
-                "primal); T/T_dj = T / T(dualjac dj_jacobian auto);\n"
-                "err = max|J - J_analytic| / max|J_analytic|, vs djfwd the same against "
-                "dualjac's forward Jacobian\n\n",
-                g_samples, g_min_sample * 1e3);
-
-    std::vector<Summary> sum;
-    int fails = 0;
-    for (const char *name : { "trig", "chebyquad" }) {
-        char label[64];
-        std::snprintf(label, sizeof label, "%s n=128", name);
-        if (!wanted(argc, argv, label))
-            continue;
-        pj_prob *p = pj_mgh(name, 128);
-        if (!p) {
-            fails++;
-            continue;
-        }
-        if (!std::strcmp(name, "trig"))
-            run_problem(label, p, Trig{ 128 }, sum);
-        else
-            run_problem(label, p, Chebyquad{ 128, pj_m(p) }, sum);
-        pj_free(p);
-    }
-    struct { size_t n, h, m; } shapes[] = { { 4, 256, 256 }, { 64, 64, 64 }, { 256, 256, 4 } };
-    for (auto &s : shapes) {
-        char label[64];
-        std::snprintf(label, sizeof label, "mlp %zux%zux%zu", s.n, s.h, s.m);
-        if (!wanted(argc, argv, label))
-            continue;
-        pj_prob *p = pj_mlp(s.n, s.h, s.m);
-        if (!p) {
-            fails++;
-            continue;
-        }
-        run_problem(label, p, Mlp{ s.n, s.h, s.m, pj_W1(p), pj_b1(p), pj_W2(p) }, sum);
-        pj_free(p);
-    }
-    if (wanted(argc, argv, "inverse n=16")) {
-        pj_prob *p = pj_inverse(16);
-        if (p)
-            run_problem("inverse n=16", p, Inverse{ 16 }, sum);
-        else
-            fails++;
-        pj_free(p);
-    }
-
-    std::printf("summary: R = T / T_primal (C loop primal); last columns: how many times "
-                "dualjac's auto Jacobian is faster than the peer\n");
-    std::printf("%-16s %10s %8s %8s %8s %9s %9s %9s %9s %9s %9s %8s %8s %8s\n", "problem",
-                "T_primal", "dj fwd", "dj auto", "dj rev", "ad tp+jac", "ad jac", "ad fov_f",
-                "ad fov_r", "Jet N=n", "Jet best", "x ad t+j", "x ad jac", "x Jet");
-    for (const Summary &s : sum) {
-        double p = s.primal_c;
-        std::printf("%-16s %7.2f us %8.2f %8.2f %8.2f %9.2f %9.2f %9.2f %9.2f %9.2f %9.2f "
-                    "%8.2f %8.2f %8.2f   (auto: %s; Jet best: %s)\n",
-                    s.label.c_str(), p * 1e6, s.dj_fwd / p, s.dj_auto / p, s.dj_rev / p,
-                    s.ad_tapejac / p, s.ad_jac / p, s.ad_fov / p, s.ad_rev / p, s.jet_n / p,
-                    s.jet_best / p, s.ad_tapejac / s.dj_auto, s.ad_jac / s.dj_auto,
-                    s.jet_best / s.dj_auto, s.auto_mode.c_str(), s.jet_best_what.c_str());
-    }
-    return fails ? 1 : 0;
+    return len ? s : nullptr;
 }
+
+const char *peers_why_not(void) { return ""; }
+
+const char *peers_flags(void) { return DJ_PEERS_FLAGS; }
+
+int peers_mgh(const opts *o, const char *name, size_t n, size_t m, const double *x,
+              const double *Jref, peer_row *rows)
+{
+    if (!mgh_impl<double>::find(name))
+        return 0;
+    Mgh f = { name, { n, m } };
+    // N = n at the sizes the bench runs (16, 32, 64, 128), chunks 8, 16, 32
+    return run_problem(o, f, widths<8, 16, 32, 64, 128>(), n, m, x, Jref, rows);
+}
+
+int peers_mat(const opts *o, int kind, size_t n, size_t h, size_t m, const double *W1,
+              const double *b1, const double *W2, const double *x, const double *Jref,
+              peer_row *rows)
+{
+    switch (kind) {
+    case 0: // mlp n x h x m: N = n for n = 4, 64, 256
+        return run_problem(o, Mlp{ n, h, m, W1, b1, W2 }, widths<4, 8, 16, 32, 64, 256>(), n, m,
+                           x, Jref, rows);
+    case 1: // inverse: n^2 inputs, N = 64 and 256 for n = 8, 16
+        return run_problem(o, Inverse{ n }, widths<8, 16, 32, 64, 256>(), n * n, n * n, x, Jref,
+                           rows);
+    case 2: // logdet: n^2 inputs, N = 256 and 1024 for n = 16, 32
+        return run_problem(o, Logdet{ n }, widths<8, 16, 32, 256, 1024>(), n * n, 1, x, Jref,
+                           rows);
+    default:
+        return 0;
+    }
+}
+
+} // extern "C"
