@@ -16,6 +16,7 @@
 #define MGH_SQRT_1EM5 3.1622776601683793319988935444327e-3 /* sqrt(a), a = 1e-5 */
 
 #define DJ_TEMPLATE "mgh_residuals.inc"
+#define DJ_TEMPLATE_CPLX 1      /* every residual is complex-safe as written */
 #include <dualjac/instantiate.h>
 
 /* ---- starting points (the paper's x0) ------------------------------------ */
@@ -283,7 +284,7 @@ typedef struct mgh_info {
 
 #define MGH_ENTRY(nm, ttl, num, nmin_, nstep_, extra, st)                     \
     { #nm, ttl, num, nmin_, nstep_, extra, st, jac_##nm,                      \
-      { DJ_FORMS(mgh_##nm) } }
+      { DJ_FORMS_CPLX(mgh_##nm) } }
 
 static const mgh_info mgh_table[] = {
     MGH_ENTRY(rosenbrock, "Extended Rosenbrock function (MGH 21)", 21, 2, 2, 0, start_rosenbrock),

@@ -1,7 +1,8 @@
 /* mgh.h - test problems of Moré, Garbow and Hillstrom, "Testing Unconstrained
  * Optimization Software", ACM TOMS 7(1), 1981: the nonlinear-equation and
  * least-squares problems of variable size, written once with dualjac's
- * generic operations (so each has every form: primal, dual, chunks), each with
+ * generic operations (so each has every form: primal, dual, chunks, tape
+ * scalar, and the complex form for the complex step), each with
  * its standard starting point and a hand-derived analytic Jacobian.
  * Shared by the tests and the benchmark; not part of the installed library. */
 #ifndef DJ_MGH_H

@@ -1,8 +1,10 @@
-/* check.c - central finite differences and the comparison of Jacobians. */
+/* check.c - finite differences (forward, central, Richardson), the complex
+ * step, and the comparison of Jacobians. */
 #include <float.h>
 #include <math.h>
 #include <string.h>
 #include "dualjac/check.h"
+#include "dualjac/detail/cplx.h"
 #include "dualjac/status.h"
 #include "internal.h"
 
@@ -293,6 +295,50 @@ int dj_fd_richardson(const dj_function *F, const double *x, double rel_step,
     return rc;
 }
 
+/* ---- the complex step ------------------------------------------------------------ */
+
+#define DJ_CPLX_REL_STEP 1e-20
+
+int dj_fd_complex(const dj_function *F, const double *x, double rel_step,
+                  double *J, size_t ldj)
+{
+    if (F == NULL || x == NULL || J == NULL)
+        return DJ_EARG;
+    size_t n = F->n, m = F->m;
+    if (n == 0 || m == 0 || ldj < m)
+        return DJ_EDIM;
+#if defined(__STDC_NO_COMPLEX__)
+    (void)rel_step;
+    return DJ_ENOFORM;
+#else
+    if (F->f_cplx == NULL)
+        return DJ_ENOFORM;
+    if (dj_mul_overflows_(n + m, sizeof(dj_cplx)))
+        return DJ_EDIM;
+    if (!(rel_step > 0.0))
+        rel_step = DJ_CPLX_REL_STEP;
+    dj_cplx *xc = dj_malloc_((n + m) * sizeof(dj_cplx));
+    if (xc == NULL)
+        return DJ_ENOMEM;
+    dj_cplx *yc = xc + n;
+    for (size_t j = 0; j < n; ++j)
+        xc[j] = dj_cplx_make(x[j], 0.0);
+    int rc = DJ_OK;
+    for (size_t j = 0; j < n; ++j) {
+        double h = rel_step * fmax(fabs(x[j]), 1.0);
+        xc[j] = dj_cplx_make(x[j], h);
+        rc = F->f_cplx(F->user, xc, yc);
+        xc[j] = dj_cplx_make(x[j], 0.0);
+        if (rc != 0)
+            break;
+        for (size_t i = 0; i < m; ++i)
+            J[i + j * ldj] = dj_cplx_im(yc[i]) / h;
+    }
+    dj_free_(xc);
+    return rc;
+#endif
+}
+
 /* ---- comparison ---------------------------------------------------------------- */
 
 dj_check_opts dj_check_opts_default(void)
@@ -307,12 +353,19 @@ dj_check_opts dj_check_opts_richardson(void)
     return o;
 }
 
+dj_check_opts dj_check_opts_complex(void)
+{
+    dj_check_opts o = { 1e-11, 0.0, 1e-13, 0.0, 0.0, DJ_CHECK_REF_COMPLEX };
+    return o;
+}
+
 /* opts with its negative fields replaced by the defaults of its reference
  * (NULL: all the defaults of `fallback`). */
 static dj_check_opts resolve_opts_ref(const dj_check_opts *opts, int fallback)
 {
     int ref = opts ? opts->reference : fallback;
     dj_check_opts d = ref == DJ_CHECK_REF_RICHARDSON ? dj_check_opts_richardson()
+                      : ref == DJ_CHECK_REF_COMPLEX  ? dj_check_opts_complex()
                                                      : dj_check_opts_default();
     if (opts == NULL)
         return d;
@@ -392,7 +445,8 @@ static int check_against(const dj_function *F, const double *x, const double *J,
 {
     if (F == NULL || x == NULL || J == NULL || rep == NULL)
         return DJ_EARG;
-    if (o->reference != DJ_CHECK_REF_CENTRAL && o->reference != DJ_CHECK_REF_RICHARDSON)
+    if (o->reference != DJ_CHECK_REF_CENTRAL && o->reference != DJ_CHECK_REF_RICHARDSON
+        && o->reference != DJ_CHECK_REF_COMPLEX)
         return DJ_EARG;
     size_t n = F->n, m = F->m;
     if (n == 0 || m == 0 || ldj < m || dj_mul_overflows_(m, n)
@@ -402,9 +456,15 @@ static int check_against(const dj_function *F, const double *x, const double *J,
     if (R == NULL)
         return DJ_ENOMEM;
     double *noise = R + m * n;
-    int rc = o->reference == DJ_CHECK_REF_RICHARDSON
-                 ? dj_fd_richardson(F, x, o->rel_step, R, m, noise)
-                 : dj_fd_central(F, x, o->rel_step, R, m, noise);
+    int rc;
+    if (o->reference == DJ_CHECK_REF_COMPLEX) {
+        rc = dj_fd_complex(F, x, o->rel_step, R, m);
+        memset(noise, 0, m * n * sizeof(double));     /* no estimate: exact */
+    } else if (o->reference == DJ_CHECK_REF_RICHARDSON) {
+        rc = dj_fd_richardson(F, x, o->rel_step, R, m, noise);
+    } else {
+        rc = dj_fd_central(F, x, o->rel_step, R, m, noise);
+    }
     if (rc == DJ_OK) {
         rc = dj_check_compare(m, n, J, ldj, R, m, noise, o, rep, row_digits);
         if (R_out)

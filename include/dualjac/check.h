@@ -8,6 +8,9 @@
  * differences; dj_check_jacobian_ex checks against the latter with a
  * tolerance per entry from its error estimate; dj_check_fast checks one
  * random projection w^T J v three ways (forward, reverse, differences).
+ * dj_fd_complex is the complex step, exact to rounding, for functions also
+ * given in complex form (dj_function.f_cplx); dj_check_jacobian_ex checks
+ * against it with DJ_CHECK_REF_COMPLEX.
  * A check that cannot fail proves nothing: the test suite plants wrong
  * Jacobians (a flipped sign, a perturbed entry, swapped columns, a transpose)
  * and requires every one to be caught. */
@@ -85,6 +88,27 @@ int dj_fd_forward(const dj_function *F, const double *x, double rel_step,
 int dj_fd_richardson(const dj_function *F, const double *x, double rel_step,
                      double *J, size_t ldj, double *err);
 
+/* dj_fd_complex: the complex step,
+ *     J[:, j] = Im f(x + i h_j e_j) / h_j,   h_j = rel_step * max(|x_j|, 1),
+ * from the complex form F->f_cplx (instantiate.h: DJ_TEMPLATE_CPLX and
+ * DJ_FORMS_CPLX make it from the same source as the other forms).
+ * rel_step <= 0 selects the default 1e-20. Nothing is subtracted, so there
+ * is no cancellation and the step can be tiny: the truncation error is
+ * h^2 f'''/6 relative (1e-40: none), and what is left is the rounding of
+ * the same computation in complex arithmetic, about that of forward mode:
+ * 1e-15 relative on well-conditioned entries (tests/test_complex_step.c
+ * measures it). It is exact to rounding only where f_cplx is complex-safe
+ * (detail/cplx.h); a step above about 1e-8 would make the O(h^2) terms
+ * and the linearized erf/erfc matter, and one so small that h_j |df/dx|
+ * underflows (below about 1e-300) loses digits.
+ * x[n]; J m-by-n with ldj >= m. Returns DJ_OK, DJ_EARG (F, x or J NULL),
+ * DJ_EDIM (n or m zero, ldj < m), DJ_ENOFORM (no f_cplx), DJ_ENOMEM, or a
+ * non-zero return of f_cplx unchanged.
+ * Cost: n complex evaluations (about 4 primal evaluations each); O(n + m)
+ * workspace. */
+int dj_fd_complex(const dj_function *F, const double *x, double rel_step,
+                  double *J, size_t ldj);
+
 /* Tolerances of a comparison; NULL means all defaults. Entry (i, j) passes
  * when
  *     |J_ij - R_ij| <= atol + rtol max(|J_ij|, |R_ij|)
@@ -112,8 +136,10 @@ typedef struct dj_check_opts {
 typedef enum dj_check_ref {
     DJ_CHECK_REF_CENTRAL = 0,     /* dj_fd_central, its rounding estimate as
                                      noise (the default of dj_check_jacobian) */
-    DJ_CHECK_REF_RICHARDSON = 1   /* dj_fd_richardson, its per-entry error
+    DJ_CHECK_REF_RICHARDSON = 1,  /* dj_fd_richardson, its per-entry error
                                      estimate as noise (dj_check_jacobian_ex) */
+    DJ_CHECK_REF_COMPLEX = 2      /* dj_fd_complex (needs f_cplx), no noise
+                                     term: see dj_check_opts_complex */
 } dj_check_ref;
 
 /* What a comparison found. */
@@ -155,6 +181,30 @@ dj_check_opts dj_check_opts_default(void);
  * A field set negative in opts gets the default of the opts' reference. */
 dj_check_opts dj_check_opts_richardson(void);
 
+/* dj_check_opts_complex: the defaults of the check against the complex
+ * step (reference DJ_CHECK_REF_COMPLEX):
+ *     rtol 1e-11, atol 0, row_rtol 1e-13, noise_factor 0, rel_step 0
+ *     (dj_fd_complex's 1e-20).
+ * Why: the complex step has no truncation or cancellation error; it and an
+ * automatic-differentiation Jacobian (or a correct hand-derived one) are
+ * both exact to rounding, so they differ only by the rounding of their own
+ * arithmetic. Measured (tests/test_complex_step.c: every MGH problem at
+ * sizes 2-30 and 1, 10 and 100 times its starting point, forward, reverse
+ * and hand Jacobians): at most 5e-15 relative to the row's largest entry;
+ * relative to the entry itself usually below 1e-15, but up to 4e-13 where
+ * the derivative cancels (trig's diagonal (i+2) sin x_i - cos x_i is 5e-4
+ * from terms near 1 at n = 30). row_rtol 1e-13 keeps a factor 20 above
+ * the row-relative rounding; rtol 1e-11 covers any entry that is itself
+ * at least 1e-2 of its row even with such cancellation, and catches a
+ * relative error of 1e-11 or more: a Jacobian scaled by 1 + 1e-6 fails by
+ * five orders, an entry off by 1e-4 by seven. There is no error estimate
+ * (noise_factor 0) and no absolute floor (atol 0): entries that are zero
+ * in both agree exactly. A function whose derivative cancels more (a
+ * difference of terms 1e5 times larger than the result, in an entry that
+ * is also small against its row) needs row_rtol raised, and says so by
+ * failing. */
+dj_check_opts dj_check_opts_complex(void);
+
 /* dj_check_compare: compare J with a reference R (both m-by-n, column-major,
  * ldj, ldr >= m). noise (may be NULL): per-entry noise of R, m-by-n with
  * leading dimension m, as dj_fd_central gives it.
@@ -169,7 +219,7 @@ int dj_check_compare(size_t m, size_t n, const double *J, size_t ldj,
                      double *row_digits);
 
 /* dj_check_jacobian: compare a Jacobian J of F at x (computed any way) with
- * central differences of F's primal. As dj_check_compare otherwise; also
+ * central differences of F's primal (or the reference opts->reference). As dj_check_compare otherwise; also
  * returns any error of dj_fd_central. Allocates O(mn) temporary space. */
 int dj_check_jacobian(const dj_function *F, const double *x, const double *J,
                       size_t ldj, const dj_check_opts *opts,
@@ -179,6 +229,10 @@ int dj_check_jacobian(const dj_function *F, const double *x, const double *J,
  * opts->reference and, when opts is NULL, the Richardson check with
  * dj_check_opts_richardson() (the recommended check: it catches relative
  * errors down to about 1e-6 where central differences stop near 1e-5).
+ * With DJ_CHECK_REF_COMPLEX (F must have f_cplx, else DJ_ENOFORM) the
+ * reference is dj_fd_complex, with dj_check_opts_complex()'s tolerances for
+ * fields set negative, and err receives zeros (the step has no truncation
+ * error to estimate); it catches relative errors down to about 1e-11.
  * Entry (i, j) passes when
  *     |J_ij - R_ij| <= atol + rtol max(|J_ij|, |R_ij|)
  *                      + row_rtol max_k |R_ik| + noise_factor err_ij

@@ -2,11 +2,13 @@
  *
  * dj_sin(x), dj_mul(a, b), dj_pow(a, b), ... accept a double (or any
  * arithmetic type, converted to double), a dj_dual, a chunk (dj_c8 ...
- * dj_c64) or a dj_rvar (reverse mode, rvar.h) and call the matching
- * operation. Binary operations accept two arguments of the same dual, chunk
- * or rvar type, or one of them with a plain number on either side:
- * dj_mul(2, x), dj_pow(x, 3.0), dj_sub(x, y). Mixing two different dual,
- * chunk or rvar types is a compile error.
+ * dj_c64), a dj_rvar (reverse mode, rvar.h) or a double _Complex (the
+ * complex form for the complex step, detail/cplx.h; float _Complex is
+ * widened to it) and call the matching operation. Binary operations accept
+ * two arguments of the same dual, chunk, rvar or complex type, or one of
+ * them with a plain number on either side: dj_mul(2, x), dj_pow(x, 3.0),
+ * dj_sub(x, y). Mixing two different dual, chunk, rvar or complex types is
+ * a compile error.
  *
  *   unary:   dj_neg dj_exp dj_exp2 dj_expm1 dj_log dj_log2 dj_log10 dj_log1p
  *            dj_sqrt dj_cbrt dj_sin dj_cos dj_tan dj_asin dj_acos dj_atan
@@ -15,8 +17,17 @@
  *   binary:  dj_add dj_sub dj_mul dj_div dj_pow dj_atan2 dj_hypot dj_fmin
  *            dj_fmax dj_copysign
  *   ternary: dj_fma(a, b, c)     (all three of one type)
- *   other:   dj_value(x)         the value as a double
+ *   other:   dj_value(x)         the value as a double (the real part of
+ *                                a complex)
  *            dj_const(T, c)      the constant c as a T (T a type name)
+ *
+ * Complex (double _Complex): every operation above has a complex version
+ * (detail/cplx.h says how each is made complex-safe: analytic ones by the
+ * C99 complex functions, fabs/fmin/fmax/copysign/floor/... by the real
+ * part, erf/erfc linearized). Where the compiler has no complex types
+ * (__STDC_NO_COMPLEX__) the branch is left out, and a complex argument is
+ * then converted to a number as C converts it (imaginary part dropped):
+ * do not instantiate templates for complex there.
  *
  * Writing a function once for every type: see instantiate.h. */
 #ifndef DUALJAC_GENERIC_H
@@ -25,6 +36,7 @@
 #include "dual.h"
 #include "chunk.h"
 #include "rvar.h"
+#include "detail/cplx.h"
 
 #ifdef __cplusplus
 #error "dualjac/generic.h uses C11 _Generic; C++ code can call the typed operations"
@@ -52,10 +64,28 @@ DJ_REAL2_(copysign)
 #undef DJ_REAL2_
 static inline double dj_real_fma(double a, double b, double c) { return fma(a, b, c); }
 
+/* The complex associations of the dispatch (empty without complex types):
+ * one argument; a complex first argument (second one complex, or a number);
+ * a number first and a complex second. */
+#if !defined(__STDC_NO_COMPLEX__)
+#define DJ_GENC1_(f) double _Complex: dj_cplx_##f, float _Complex: dj_cplx_##f,
+#define DJ_GENC2_(f, b)                                                       \
+    double _Complex: _Generic((b), double _Complex: dj_cplx_##f,              \
+        float _Complex: dj_cplx_##f, default: dj_cplx_##f##_xd),              \
+    float _Complex: _Generic((b), double _Complex: dj_cplx_##f,               \
+        float _Complex: dj_cplx_##f, default: dj_cplx_##f##_xd),
+#define DJ_GENC2D_(f) double _Complex: dj_cplx_##f##_dx, float _Complex: dj_cplx_##f##_dx,
+#else
+#define DJ_GENC1_(f)
+#define DJ_GENC2_(f, b)
+#define DJ_GENC2D_(f)
+#endif
+
 /* Dispatch on one argument. */
 #define DJ_GEN1_(f, x) _Generic((x),                                          \
     dj_dual: dj_dual_##f, dj_c8: dj_c8_##f, dj_c16: dj_c16_##f,               \
     dj_c32: dj_c32_##f, dj_c64: dj_c64_##f, dj_rvar: dj_rvar_##f,           \
+    DJ_GENC1_(f)                                                              \
     default: dj_real_##f)
 
 /* Dispatch on two arguments: same type, or a number on one side. */
@@ -66,10 +96,12 @@ static inline double dj_real_fma(double a, double b, double c) { return fma(a, b
     dj_c32:  _Generic((b), dj_c32:  dj_c32_##f,  default: dj_c32_##f##_xd),  \
     dj_c64:  _Generic((b), dj_c64:  dj_c64_##f,  default: dj_c64_##f##_xd),  \
     dj_rvar: _Generic((b), dj_rvar: dj_rvar_##f, default: dj_rvar_##f##_xd), \
+    DJ_GENC2_(f, b)                                                           \
     default: _Generic((b),                                                    \
         dj_dual: dj_dual_##f##_dx, dj_c8: dj_c8_##f##_dx,                     \
         dj_c16: dj_c16_##f##_dx, dj_c32: dj_c32_##f##_dx,                     \
         dj_c64: dj_c64_##f##_dx, dj_rvar: dj_rvar_##f##_dx,                   \
+        DJ_GENC2D_(f)                                                         \
         default: dj_real_##f))
 
 #define dj_value(x)      DJ_GEN1_(value, x)(x)

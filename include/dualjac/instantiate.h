@@ -24,6 +24,25 @@
  *
  *     dj_function F = { .n = 2, .m = 2, DJ_FORMS(rosen) };
  *
+ * The complex form (for the complex step of check.h) is opt-in: define
+ * DJ_TEMPLATE_CPLX as well,
+ *
+ *     #define DJ_TEMPLATE "rosen.inc"
+ *     #define DJ_TEMPLATE_CPLX 1
+ *     #include <dualjac/instantiate.h>
+ *
+ *     dj_function F = { .n = 2, .m = 2, DJ_FORMS_CPLX(rosen) };
+ *
+ * and the file is also included with DJ_T = dj_cplx (double _Complex),
+ * giving rosen_cplx; DJ_FORMS_CPLX(base) is DJ_FORMS(base) plus
+ * .f_cplx = base_cplx. Opt in only for a template that is complex-safe:
+ * every value flows through the generic operations (generic.h and
+ * detail/cplx.h list how each behaves on complex numbers), never through
+ * a plain double taken from dj_value (that drops the imaginary part, so the
+ * complex step would see a constant there; dj_value in branches and loop
+ * bounds is fine). Without complex types (__STDC_NO_COMPLEX__) asking for
+ * it is a compile error.
+ *
  * Inside the template, DJ_C(c) is the constant c as a DJ_T, and
  * dj_value(x) is the value of x as a double (for branches and loop bounds).
  * A template may define several functions; it is included once per type, so
@@ -48,6 +67,9 @@
     .f = base##_real, .f_dual = base##_dual, .f_c8 = base##_c8,              \
     .f_c16 = base##_c16, .f_c32 = base##_c32, .f_c64 = base##_c64,          \
     .f_rvar = base##_rvar, .chunk_hint = DJ_CHUNK_HINT
+#endif
+#ifndef DJ_FORMS_CPLX
+#define DJ_FORMS_CPLX(base) DJ_FORMS(base), .f_cplx = base##_cplx
 #endif
 
 #define DJ_C(c) dj_const(DJ_T, (c))
@@ -94,6 +116,19 @@
 #include DJ_TEMPLATE
 #undef DJ_T
 #undef DJ_SFX_
+
+#ifdef DJ_TEMPLATE_CPLX
+#if defined(__STDC_NO_COMPLEX__)
+#error "DJ_TEMPLATE_CPLX: this compiler has no complex types (__STDC_NO_COMPLEX__)"
+#else
+#define DJ_T dj_cplx
+#define DJ_SFX_ cplx
+#include DJ_TEMPLATE
+#undef DJ_T
+#undef DJ_SFX_
+#endif
+#undef DJ_TEMPLATE_CPLX
+#endif
 
 #undef DJ_C
 #undef DJ_NAME
