@@ -1,5 +1,6 @@
 /* test_matprog.c - matrix programs through the forward drivers: the book's
- * example, an MLP, the inverse and logdet, against scalar code, analytic
+ * example, an MLP, the inverse, logdet and the Gaussian log-likelihood
+ * (with reverse mode), against scalar code, analytic
  * Jacobians and finite differences; chunking, context reuse, errors. */
 #include <string.h>
 #include "dualjac.h"
@@ -112,6 +113,57 @@ static void test_inverse_logdet(void)
     }
 }
 
+/* The Gaussian log-likelihood through Cholesky: primals, Jacobian by the
+ * formula, differences and reverse mode; the Jacobian is the symmetric
+ * gradient (entries (k, l) and (l, k) equal); not SPD fails. */
+static void test_gauss(void)
+{
+    const size_t shapes[][2] = { { 1, 1 }, { 3, 1 }, { 4, 3 }, { 7, 2 } };
+    for (size_t s = 0; s < 4; ++s) {
+        size_t n = shapes[s][0], k = shapes[s][1];
+        matprob p;
+        CU_ASSERT_EQUAL_FATAL(matprob_gauss(&p, n, k, 31 + s), DJ_OK);
+        CU_ASSERT(p.nin == n * n && p.nout == k && p.F.n == n * n && p.F.m == k);
+        check_problem(&p, 41 + s);
+        double *x = malloc(n * n * sizeof *x), *J = malloc(k * n * n * sizeof *J);
+        double *H = malloc(k * n * n * sizeof *H), *y = malloc(k * sizeof *y);
+        matprob_start(&p, 41 + s, x);
+        CU_ASSERT_EQUAL(matprob_jacobian(&p, x, H, k), 0);
+        /* symmetric gradient */
+        for (size_t t = 0; t < k; ++t)
+            for (size_t a = 0; a < n; ++a)
+                for (size_t b = 0; b < n; ++b)
+                    CU_ASSERT(H[t + (a + b * n) * k] == H[t + (b + a * n) * k]);
+        /* y_1 at n = 1: -1/2 (log 2pi + log s + r^2 / s) */
+        if (n == 1) {
+            CU_ASSERT_EQUAL(dj_eval(&p.F, x, y), DJ_OK);
+            double want = -0.5 * (log(2 * 3.14159265358979323846) + log(x[0])
+                                  + p.R[0] * p.R[0] / x[0]);
+            DJ_ASSERT_CLOSE(y[0], want, 1e-14);
+            DJ_ASSERT_CLOSE(H[0], -0.5 * (1 / x[0] - p.R[0] * p.R[0] / (x[0] * x[0])), 1e-14);
+        }
+        /* reverse mode and the checks against it */
+        CU_ASSERT_EQUAL(dj_jacrev(&p.F, x, NULL, J, k, NULL), DJ_OK);
+        CU_ASSERT(dj_test_rel_diff(J, H, k * n * n) < 1e-12);
+        dj_check_report rep;
+        CU_ASSERT_EQUAL(dj_check_modes(&p.F, x, NULL, &rep, NULL, NULL), DJ_OK);
+        CU_ASSERT_EQUAL(dj_check_jacobian_ex(&p.F, x, J, k, NULL, &rep, NULL, NULL, NULL), DJ_OK);
+        /* not positive definite: every primal and the program say so */
+        for (size_t i = 0; i < n; ++i)
+            x[i + i * n] = -1.0;
+        CU_ASSERT_EQUAL(dj_eval(&p.F, x, y), DJ_ENOTSPD);
+        CU_ASSERT_EQUAL(matprob_primal_loops(&p, x, y), DJ_ENOTSPD);
+        CU_ASSERT_EQUAL(matprob_primal_blas(&p, x, y), DJ_ENOTSPD);
+        CU_ASSERT_EQUAL(dj_jacfwd(&p.F, x, NULL, J, k, NULL), DJ_ENOTSPD);
+        free(x); free(J); free(H); free(y);
+        matprob_free(&p);
+    }
+    matprob p;
+    CU_ASSERT_EQUAL(matprob_gauss(&p, 0, 1, 1), DJ_EDIM);
+    CU_ASSERT_EQUAL(matprob_gauss(&p, 2, 0, 1), DJ_EDIM);
+    CU_ASSERT_EQUAL(matprob_gauss(NULL, 2, 1, 1), DJ_EARG);
+}
+
 /* A context given in the options is reused: no growth after the first call. */
 static void test_ctx_reuse(void)
 {
@@ -189,6 +241,7 @@ int main(void)
         { "the book's example as a matrix program", test_book },
         { "mlp against its formula and differences", test_mlp },
         { "inverse and logdet", test_inverse_logdet },
+        { "Gaussian log-likelihood by Cholesky", test_gauss },
         { "a given context is reused", test_ctx_reuse },
         { "matrix program errors", test_errors },
         { NULL, NULL },
