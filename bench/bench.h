@@ -49,6 +49,15 @@ typedef int (*bench_fn)(void *ctx);
  * first non-zero return of run. */
 int time_it(const opts *o, bench_fn run, void *ctx, stat3 *st);
 
+/* Times k calls side by side: each is calibrated as in time_it (repeated
+ * to last o->min_sample seconds per sample), then the samples are taken in
+ * turn, sample s of every call before sample s + 1, so that load from
+ * elsewhere falls on all of them alike (what the comparisons of the rows
+ * need). rc[i]: the first non-zero return of fns[i], 0 when it ran; st[i]
+ * is NaN for a call that failed. */
+void time_group(const opts *o, int k, const bench_fn fns[], void *const ctxs[], stat3 st[],
+                int rc[]);
+
 /* One result row, written to the --csv and --json files when they are
  * open (bench.c): problem, its sizes, what was timed, the median/min/max
  * seconds and R = T / T_primal (or the ratio the section defines). */

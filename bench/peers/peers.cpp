@@ -22,6 +22,9 @@
 #include <cstddef>
 #include <cstdio>
 #include <cstring>
+#include <functional>
+#include <memory>
+#include <new>
 #include <vector>
 
 #ifdef DJ_PEERS_ADOLC
@@ -253,66 +256,46 @@ struct Logdet {
     }
 };
 
-// ---- timing and checking ---------------------------------------------------------
+// ---- a set of peer Jacobians -----------------------------------------------------
+// fns[k] computes rows[k]'s Jacobian at x into J (column-major, m-by-n);
+// the bench times rows[k].run(rows[k].ctx), which calls fns[k].
 
-template <class F> static int trampoline(void *c) { return (*static_cast<F *>(c))(); }
-
-template <class F> static int time_fn(const opts *o, F &&f, stat3 *st)
-{
-    using FF = typename std::remove_reference<F>::type;
-    return time_it(o, trampoline<FF>, static_cast<void *>(&f), st);
-}
-
-struct Ctx {
-    const opts *o;
-    size_t n, m;
-    const double *x, *Jref;
-    double mag;
+struct peer_set {
+    size_t n = 0, m = 0;
+    const double *x = nullptr, *Jref = nullptr;
+    double mag = 0;
     std::vector<double> y, J;
-    peer_row *rows;
-    int nrows;
+    std::vector<peer_row> rows;
+    std::vector<std::function<int()>> fns;
+#ifdef DJ_PEERS_ADOLC
+    double **JR = nullptr, **X = nullptr, **U = nullptr;
+    ~peer_set()
+    {
+        if (JR) {
+            myfree2(JR);
+            myfree2(X);
+            myfree2(U);
+        }
+    }
+#endif
 };
 
-static peer_row *new_row(Ctx &c, int lib, const char *what, const char *note, int counted)
-{
-    if (c.nrows >= PEER_MAX_ROWS)
-        return nullptr;
-    peer_row *r = &c.rows[c.nrows++];
-    std::memset(r, 0, sizeof *r);
-    std::snprintf(r->what, sizeof r->what, "%s", what);
-    std::snprintf(r->note, sizeof r->note, "%s", note);
-    r->lib = lib;
-    r->counted = counted;
-    r->t.med = r->t.min = r->t.max = NAN;
-    r->err = NAN;
-    return r;
-}
+static int run_fn(void *c) { return (*static_cast<std::function<int()> *>(c))(); }
 
-// Time `run` (returns 0 on success, filling c.J), then run it once more on a
-// J full of NaN and compare with the reference.
-template <class F> static void measure(Ctx &c, peer_row *r, F &&run)
+static void add(peer_set &s, int lib, const char *what, const char *note, int counted,
+                std::function<int()> f)
 {
-    if (!r)
-        return;
-    if (time_fn(c.o, run, &r->t) != 0) {
-        r->status = 2;
-        r->t.med = r->t.min = r->t.max = NAN;
-        return;
-    }
-    std::fill(c.J.begin(), c.J.end(), NAN);
-    if (run() != 0) {
-        r->status = 2;
-        return;
-    }
-    double e = 0;
-    for (size_t k = 0; k < c.m * c.n; ++k) {
-        double d = std::fabs(c.J[k] - c.Jref[k]);
-        e = std::isnan(d) ? NAN : std::fmax(e, d);
-        if (std::isnan(e))
-            break;
-    }
-    r->err = e / std::fmax(c.mag, 1.0);
-    r->status = r->err <= PEER_TOL ? 0 : 1;
+    peer_row r;
+    std::memset(&r, 0, sizeof r);
+    std::snprintf(r.what, sizeof r.what, "%s", what);
+    std::snprintf(r.note, sizeof r.note, "%s", note);
+    r.lib = lib;
+    r.counted = counted;
+    r.run = run_fn;
+    r.t.med = r.t.min = r.t.max = NAN;
+    r.err = NAN;
+    s.rows.push_back(r);
+    s.fns.push_back(std::move(f));
 }
 
 // ---- ADOL-C ------------------------------------------------------------------------
@@ -338,59 +321,56 @@ static int adolc_tape(short tag, const Fn &f, size_t n, size_t m, const double *
     return rc;
 }
 
-template <class Fn> static void run_adolc(Ctx &c, const Fn &f)
+template <class Fn> static void add_adolc(peer_set &s, const Fn &f)
 {
-    const short tag = 1;
-    const int n = (int)c.n, m = (int)c.m;
-    double **JR = myalloc2(c.m, c.n);           // J row by row, as ADOL-C gives it
-    double **X = myalloc2(c.n, c.n);            // forward seeds: the identity
-    double **U = myalloc2(c.m, c.m);            // reverse weights: the identity
-    for (size_t i = 0; i < c.n; ++i)
-        for (size_t j = 0; j < c.n; ++j)
-            X[i][j] = i == j;
-    for (size_t i = 0; i < c.m; ++i)
-        for (size_t j = 0; j < c.m; ++j)
-            U[i][j] = i == j;
-    const double *x = c.x;
-    double *y = c.y.data();
-    auto out = [&] {                            // JR to column-major c.J
-        for (size_t i = 0; i < c.m; ++i)
-            for (size_t j = 0; j < c.n; ++j)
-                c.J[i + j * c.m] = JR[i][j];
+    const int n = (int)s.n, m = (int)s.m;
+    s.JR = myalloc2(s.m, s.n);                  // J row by row, as ADOL-C gives it
+    s.X = myalloc2(s.n, s.n);                   // forward seeds: the identity
+    s.U = myalloc2(s.m, s.m);                   // reverse weights: the identity
+    for (size_t i = 0; i < s.n; ++i)
+        for (size_t j = 0; j < s.n; ++j)
+            s.X[i][j] = i == j;
+    for (size_t i = 0; i < s.m; ++i)
+        for (size_t j = 0; j < s.m; ++j)
+            s.U[i][j] = i == j;
+    peer_set *p = &s;
+    auto out = [p] {                            // JR to column-major J
+        for (size_t i = 0; i < p->m; ++i)
+            for (size_t j = 0; j < p->n; ++j)
+                p->J[i + j * p->m] = p->JR[i][j];
     };
     // ADOL-C's drivers return >= 0 on success (which branch tests held).
-    measure(c, new_row(c, PEER_ADOLC, "adolc_jac", "tape + jacobian()", 1), [&] {
-        if (adolc_tape(tag, f, c.n, c.m, x, y, 0) != 0 || jacobian(tag, m, n, x, JR) < 0)
+    add(s, PEER_ADOLC, "adolc_jac", "tape + jacobian()", 1, [p, f, n, m, out] {
+        if (adolc_tape(1, f, p->n, p->m, p->x, p->y.data(), 0) != 0 ||
+            jacobian(1, m, n, p->x, p->JR) < 0)
             return 1;
         out();
         return 0;
     });
-    measure(c, new_row(c, PEER_ADOLC, "adolc_fwd", "tape + fov_forward, p = n", 1), [&] {
-        if (adolc_tape(tag, f, c.n, c.m, x, y, 0) != 0 || fov_forward(tag, m, n, n, x, X, y, JR) < 0)
+    add(s, PEER_ADOLC, "adolc_fwd", "tape + fov_forward, p = n", 1, [p, f, n, m, out] {
+        if (adolc_tape(1, f, p->n, p->m, p->x, p->y.data(), 0) != 0 ||
+            fov_forward(1, m, n, n, p->x, p->X, p->y.data(), p->JR) < 0)
             return 1;
         out();
         return 0;
     });
-    measure(c, new_row(c, PEER_ADOLC, "adolc_rev", "tape(keep) + fov_reverse, q = m", 1), [&] {
+    add(s, PEER_ADOLC, "adolc_rev", "tape(keep) + fov_reverse, q = m", 1, [p, f, n, m, out] {
         // keep = 1: the taping pass leaves what the reverse sweep needs
-        if (adolc_tape(tag, f, c.n, c.m, x, y, 1) != 0 || fov_reverse(tag, m, n, m, U, JR) < 0)
+        if (adolc_tape(1, f, p->n, p->m, p->x, p->y.data(), 1) != 0 ||
+            fov_reverse(1, m, n, m, p->U, p->JR) < 0)
             return 1;
         out();
         return 0;
     });
     // for information: jacobian() on a tape made once (valid only while x
     // takes the same branches, so not counted as the peer's figure)
-    adolc_tape(tag, f, c.n, c.m, x, y, 0);
-    measure(c, new_row(c, PEER_ADOLC, "adolc_jac_reuse", "jacobian(), tape reused (info)", 0),
-            [&] {
-                if (jacobian(tag, m, n, x, JR) < 0)
-                    return 1;
-                out();
-                return 0;
-            });
-    myfree2(JR);
-    myfree2(X);
-    myfree2(U);
+    adolc_tape(2, f, s.n, s.m, s.x, s.y.data(), 0);
+    add(s, PEER_ADOLC, "adolc_jac_reuse", "jacobian(), tape reused (info)", 0, [p, n, m, out] {
+        if (jacobian(2, m, n, p->x, p->JR) < 0)
+            return 1;
+        out();
+        return 0;
+    });
 }
 #endif
 
@@ -401,7 +381,7 @@ template <class Fn> static void run_adolc(Ctx &c, const Fn &f)
 // of the identity, the way a Ceres user writes a dense Jacobian by hand.
 template <int W, class Fn> struct JetJac {
     using J = ceres::Jet<double, W>;
-    const Fn &f;
+    Fn f;
     size_t n, m;
     std::vector<J> xs, ys, work;
     JetJac(const Fn &f_, size_t n_, size_t m_)
@@ -435,63 +415,63 @@ template <int W, class Fn> struct JetJac {
 // Width W: one pass of N = n lanes when W == n; a chunk width (8, 16, 32)
 // when narrower than n, or when it is the narrowest chunk holding all of n
 // and n itself is not a compiled width.
-template <int W, class Fn> static void jet_width(Ctx &c, const Fn &f, bool n_compiled)
+template <int W, class Fn> static void jet_width(peer_set &s, const Fn &f, bool n_compiled)
 {
     bool chunk = W == 8 || W == 16 || W == 32;
-    bool single = (size_t)W == c.n;
-    bool narrowest = chunk && (size_t)W > c.n && !n_compiled &&
-                     (W == 8 || (size_t)(W / 2) < c.n);
-    if (!single && !(chunk && (size_t)W < c.n) && !narrowest)
+    bool single = (size_t)W == s.n;
+    bool narrowest = chunk && (size_t)W > s.n && !n_compiled &&
+                     (W == 8 || (size_t)(W / 2) < s.n);
+    if (!single && !(chunk && (size_t)W < s.n) && !narrowest)
         return;
     char what[24], note[64];
-    size_t passes = (c.n + W - 1) / W;
+    size_t passes = (s.n + W - 1) / W;
     std::snprintf(what, sizeof what, single ? "jetN" : "jet%d", W);
     std::snprintf(note, sizeof note, "Jet<%d>, %zu pass%s%s", W, passes, passes == 1 ? "" : "es",
                   single ? " (N = n)" : "");
-    JetJac<W, Fn> jj(f, c.n, c.m);
-    measure(c, new_row(c, PEER_CERES, what, note, 1),
-            [&] { return jj(c.x, c.y.data(), c.J.data()); });
+    auto jj = std::make_shared<JetJac<W, Fn>>(f, s.n, s.m);
+    peer_set *p = &s;
+    add(s, PEER_CERES, what, note, 1, [p, jj] { return (*jj)(p->x, p->y.data(), p->J.data()); });
 }
 
 template <int... Ws> struct widths {};
 
-template <class Fn, int... Ws> static void run_jets(Ctx &c, const Fn &f, widths<Ws...>)
+template <class Fn, int... Ws> static void add_jets(peer_set &s, const Fn &f, widths<Ws...>)
 {
     bool n_compiled = false;
     for (int w : { Ws... })
-        n_compiled = n_compiled || (size_t)w == c.n;
-    (jet_width<Ws>(c, f, n_compiled), ...);
+        n_compiled = n_compiled || (size_t)w == s.n;
+    (jet_width<Ws>(s, f, n_compiled), ...);
 }
 #endif
 
 // ---- one problem -----------------------------------------------------------------------
 
 template <class Fn, class Widths>
-static int run_problem(const opts *o, const Fn &f, Widths ws, size_t n, size_t m,
-                       const double *x, const double *Jref, peer_row *rows)
+static peer_set *make_set(const Fn &f, Widths ws, size_t n, size_t m, const double *x,
+                          const double *Jref)
 {
-    Ctx c;
-    c.o = o;
-    c.n = n;
-    c.m = m;
-    c.x = x;
-    c.Jref = Jref;
-    c.mag = 0;
+    peer_set *s = new (std::nothrow) peer_set;
+    if (!s)
+        return nullptr;
+    s->n = n;
+    s->m = m;
+    s->x = x;
+    s->Jref = Jref;
     for (size_t k = 0; k < m * n; ++k)
-        c.mag = std::fmax(c.mag, std::fabs(Jref[k]));
-    c.y.resize(m);
-    c.J.resize(m * n);
-    c.rows = rows;
-    c.nrows = 0;
+        s->mag = std::fmax(s->mag, std::fabs(Jref[k]));
+    s->y.resize(m);
+    s->J.resize(m * n);
 #ifdef DJ_PEERS_ADOLC
-    run_adolc(c, f);
+    add_adolc(*s, f);
 #endif
 #ifdef DJ_PEERS_CERES
-    run_jets(c, f, ws);
+    add_jets(*s, f, ws);
 #else
     (void)ws;
 #endif
-    return c.nrows;
+    for (size_t k = 0; k < s->rows.size(); ++k)   // the vectors are complete now
+        s->rows[k].ctx = &s->fns[k];
+    return s;
 }
 
 extern "C" {
@@ -515,33 +495,60 @@ const char *peers_why_not(void) { return ""; }
 
 const char *peers_flags(void) { return DJ_PEERS_FLAGS; }
 
-int peers_mgh(const opts *o, const char *name, size_t n, size_t m, const double *x,
-              const double *Jref, peer_row *rows)
+peer_set *peers_mgh(const char *name, size_t n, size_t m, const double *x, const double *Jref)
 {
     if (!mgh_impl<double>::find(name))
-        return 0;
+        return nullptr;
     Mgh f = { name, { n, m } };
     // N = n at the sizes the bench runs (16, 32, 64, 128), chunks 8, 16, 32
-    return run_problem(o, f, widths<8, 16, 32, 64, 128>(), n, m, x, Jref, rows);
+    return make_set(f, widths<8, 16, 32, 64, 128>(), n, m, x, Jref);
 }
 
-int peers_mat(const opts *o, int kind, size_t n, size_t h, size_t m, const double *W1,
-              const double *b1, const double *W2, const double *x, const double *Jref,
-              peer_row *rows)
+peer_set *peers_mat(int kind, size_t n, size_t h, size_t m, const double *W1,
+                    const double *b1, const double *W2, const double *x, const double *Jref)
 {
     switch (kind) {
     case 0: // mlp n x h x m: N = n for n = 4, 64, 256
-        return run_problem(o, Mlp{ n, h, m, W1, b1, W2 }, widths<4, 8, 16, 32, 64, 256>(), n, m,
-                           x, Jref, rows);
+        return make_set(Mlp{ n, h, m, W1, b1, W2 }, widths<4, 8, 16, 32, 64, 256>(), n, m, x,
+                        Jref);
     case 1: // inverse: n^2 inputs, N = 64 and 256 for n = 8, 16
-        return run_problem(o, Inverse{ n }, widths<8, 16, 32, 64, 256>(), n * n, n * n, x, Jref,
-                           rows);
+        return make_set(Inverse{ n }, widths<8, 16, 32, 64, 256>(), n * n, n * n, x, Jref);
     case 2: // logdet: n^2 inputs, N = 256 and 1024 for n = 16, 32
-        return run_problem(o, Logdet{ n }, widths<8, 16, 32, 256, 1024>(), n * n, 1, x, Jref,
-                           rows);
+        return make_set(Logdet{ n }, widths<8, 16, 32, 256, 1024>(), n * n, 1, x, Jref);
     default:
-        return 0;
+        return nullptr;
     }
 }
+
+peer_row *peers_rows(peer_set *s, int *count)
+{
+    *count = s ? (int)s->rows.size() : 0;
+    return s && !s->rows.empty() ? s->rows.data() : nullptr;
+}
+
+void peers_check(peer_set *s)
+{
+    if (!s)
+        return;
+    for (size_t k = 0; k < s->rows.size(); ++k) {
+        peer_row &r = s->rows[k];
+        std::fill(s->J.begin(), s->J.end(), NAN);
+        if (s->fns[k]() != 0) {
+            r.status = 2;
+            continue;
+        }
+        double e = 0;
+        for (size_t q = 0; q < s->m * s->n; ++q) {
+            double d = std::fabs(s->J[q] - s->Jref[q]);
+            e = std::isnan(d) ? NAN : std::fmax(e, d);
+            if (std::isnan(e))
+                break;
+        }
+        r.err = e / std::fmax(s->mag, 1.0);
+        r.status = r.err <= PEER_TOL ? 0 : 1;
+    }
+}
+
+void peers_free(peer_set *s) { delete s; }
 
 } // extern "C"
