@@ -321,6 +321,12 @@ static void summary_print(void)
                        cand_name[own], r->ta / r->t[own]);
             }
         }
+    int any_peer = 0;
+    for (int i = 0; i < g_nsum; ++i)
+        any_peer |= isfinite(g_sum[i].t[C_ADOLC]) || isfinite(g_sum[i].t[C_CERES]);
+    if (!any_peer)
+        printf("\nno peer was timed (%s): auto is compared with dualjac's own modes and "
+               "central differences only", peers_built() ? "--no-peers or --what" : "not built");
     if (notfast == 0)
         printf("\nauto fastest on all %d rows%s\n", g_nsum,
                noise ? " (but for timing noise against its own mode, above)" : "");

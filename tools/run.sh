@@ -3,9 +3,15 @@
 #
 #   bash tools/run.sh bench [dualjac-bench options]   the benchmark (--quick by default)
 #   bash tools/run.sh test                             the test suite (CTest)
+#   DJ_PEERS=1 bash tools/run.sh bench                 also install the peers the
+#                                                      benchmark compares with (ADOL-C,
+#                                                      Ceres: libadolc-dev libceres-dev)
 #
 # Installs the Debian packages it needs when they are missing (as root, or
-# through sudo), configures with CMake into build/, builds, then runs.
+# through sudo), configures with CMake into build/ (the benchmark:
+# build-native/), builds, then runs. The benchmark times ADOL-C and Ceres Jet
+# whenever they are installed; DJ_PEERS=1 only asks this script to install
+# them (opt-in: they are large, and dualjac does not need them).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -17,6 +23,9 @@ case "$what" in
 esac
 
 packages="build-essential cmake pkg-config libopenblas-dev liblapacke-dev libcunit1-dev"
+if [ "$what" = bench ] && [ "${DJ_PEERS:-0}" = 1 ]; then
+  packages="$packages g++ libadolc-dev libceres-dev"
+fi
 missing=""
 for p in $packages; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"

@@ -1,5 +1,6 @@
 /* peers_none.c - the calls of peers.h when no peer was built: there is
  * nothing to time, and peers_why_not() says why (DJ_PEERS_WHY, from CMake). */
+#define _POSIX_C_SOURCE 200809L   /* bench.h: clock_gettime */
 #include "peers.h"
 
 #ifndef DJ_PEERS_WHY
