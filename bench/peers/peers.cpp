@@ -109,8 +109,8 @@ template <class DJ_T> struct mgh_impl {
 
 // ---- a few scalar helpers over double, adouble, Jet --------------------------
 
-static inline double val(double v) { return v; }
-static inline double absval(double v) { return std::fabs(v); }
+[[maybe_unused]] static inline double val(double v) { return v; }
+[[maybe_unused]] static inline double absval(double v) { return std::fabs(v); }
 #ifdef DJ_PEERS_ADOLC
 static inline double val(const badouble &v) { return v.getValue(); }
 static inline adouble absval(const badouble &v) { return adouble(fabs(v)); }
