@@ -332,7 +332,7 @@ int dj_fd_complex(const dj_function *F, const double *x, double rel_step,
         if (rc != 0)
             break;
         for (size_t i = 0; i < m; ++i)
-            J[i + j * ldj] = dj_cplx_im(yc[i]) / h;
+            J[i + j * ldj] = dj_cplx_im(yc[i]) / h + 0.0;    /* -0 as +0 */
     }
     dj_free_(xc);
     return rc;

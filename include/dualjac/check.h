@@ -101,7 +101,8 @@ int dj_fd_richardson(const dj_function *F, const double *x, double rel_step,
  * (detail/cplx.h); a step above about 1e-8 would make the O(h^2) terms
  * and the linearized erf/erfc matter, and one so small that h_j |df/dx|
  * underflows (below about 1e-300) loses digits.
- * x[n]; J m-by-n with ldj >= m. Returns DJ_OK, DJ_EARG (F, x or J NULL),
+ * x[n]; J m-by-n with ldj >= m (zeros come back as +0). Returns DJ_OK,
+ * DJ_EARG (F, x or J NULL),
  * DJ_EDIM (n or m zero, ldj < m), DJ_ENOFORM (no f_cplx), DJ_ENOMEM, or a
  * non-zero return of f_cplx unchanged.
  * Cost: n complex evaluations (about 4 primal evaluations each); O(n + m)

@@ -75,10 +75,18 @@ static inline double dj_real_fma(double a, double b, double c) { return fma(a, b
     float _Complex: _Generic((b), double _Complex: dj_cplx_##f,               \
         float _Complex: dj_cplx_##f, default: dj_cplx_##f##_xd),
 #define DJ_GENC2D_(f) double _Complex: dj_cplx_##f##_dx, float _Complex: dj_cplx_##f##_dx,
+/* a complex next to a dual, chunk or rvar: a function that takes neither,
+ * so the call is a compile error (C would otherwise convert the complex to
+ * a double, dropping its imaginary part silently). Declared, never defined. */
+struct dj_error_complex_mixed_;
+void dj_error_complex_mixed_with_another_type_(struct dj_error_complex_mixed_ *never);
+#define DJ_GENCX_ double _Complex: dj_error_complex_mixed_with_another_type_,     \
+    float _Complex: dj_error_complex_mixed_with_another_type_,
 #else
 #define DJ_GENC1_(f)
 #define DJ_GENC2_(f, b)
 #define DJ_GENC2D_(f)
+#define DJ_GENCX_
 #endif
 
 /* Dispatch on one argument. */
@@ -90,12 +98,18 @@ static inline double dj_real_fma(double a, double b, double c) { return fma(a, b
 
 /* Dispatch on two arguments: same type, or a number on one side. */
 #define DJ_GEN2_(f, a, b) _Generic((a),                                       \
-    dj_dual: _Generic((b), dj_dual: dj_dual_##f, default: dj_dual_##f##_xd), \
-    dj_c8:   _Generic((b), dj_c8:   dj_c8_##f,   default: dj_c8_##f##_xd),   \
-    dj_c16:  _Generic((b), dj_c16:  dj_c16_##f,  default: dj_c16_##f##_xd),  \
-    dj_c32:  _Generic((b), dj_c32:  dj_c32_##f,  default: dj_c32_##f##_xd),  \
-    dj_c64:  _Generic((b), dj_c64:  dj_c64_##f,  default: dj_c64_##f##_xd),  \
-    dj_rvar: _Generic((b), dj_rvar: dj_rvar_##f, default: dj_rvar_##f##_xd), \
+    dj_dual: _Generic((b), dj_dual: dj_dual_##f, DJ_GENCX_                    \
+                           default: dj_dual_##f##_xd),                        \
+    dj_c8:   _Generic((b), dj_c8: dj_c8_##f, DJ_GENCX_                        \
+                           default: dj_c8_##f##_xd),                          \
+    dj_c16:  _Generic((b), dj_c16: dj_c16_##f, DJ_GENCX_                      \
+                           default: dj_c16_##f##_xd),                         \
+    dj_c32:  _Generic((b), dj_c32: dj_c32_##f, DJ_GENCX_                      \
+                           default: dj_c32_##f##_xd),                         \
+    dj_c64:  _Generic((b), dj_c64: dj_c64_##f, DJ_GENCX_                      \
+                           default: dj_c64_##f##_xd),                         \
+    dj_rvar: _Generic((b), dj_rvar: dj_rvar_##f, DJ_GENCX_                    \
+                           default: dj_rvar_##f##_xd),                        \
     DJ_GENC2_(f, b)                                                           \
     default: _Generic((b),                                                    \
         dj_dual: dj_dual_##f##_dx, dj_c8: dj_c8_##f##_dx,                     \
