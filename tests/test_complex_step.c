@@ -604,6 +604,55 @@ static void test_errors(void)
     CU_ASSERT_EQUAL(dj_check_jacobian_ex(&F, x, J, 4, &bad, &rep, NULL, NULL, NULL), DJ_EARG);
 }
 
+/* ---- allocation failures --------------------------------------------------------- */
+
+static long g_count, g_fail_at, g_live;
+
+static void *count_malloc(size_t size)
+{
+    if (++g_count == g_fail_at)
+        return NULL;
+    void *p = malloc(size);
+    g_live += p != NULL;
+    return p;
+}
+
+static void count_free(void *p)
+{
+    g_live -= p != NULL;
+    free(p);
+}
+
+/* the k-th allocation failing, k = 1, 2, ... until the call succeeds:
+ * DJ_ENOMEM each time, nothing leaked, then the result of a clean run */
+static void test_alloc_fail(void)
+{
+    double x[3] = { 0.5, -0.2, 1.0 }, J[12], R[12], R0[12];
+    tfun_params p = { 3, 0, 0, 0 };
+    dj_function F = { .n = 3, .m = 4, .user = &p, DJ_FORMS_CPLX(tfun) };
+    CU_ASSERT_EQUAL_FATAL(dj_jacfwd(&F, x, NULL, J, 4, NULL), DJ_OK);
+    CU_ASSERT_EQUAL_FATAL(dj_fd_complex(&F, x, 0, R0, 4), DJ_OK);
+    CU_ASSERT_EQUAL_FATAL(dj_set_allocator(count_malloc, count_free), DJ_OK);
+    dj_check_opts o = dj_check_opts_complex();
+    for (int call = 0; call < 2; ++call) {
+        int rc = DJ_ENOMEM, k;
+        for (k = 1; k < 20 && rc == DJ_ENOMEM; ++k) {
+            g_count = 0;
+            g_fail_at = k;
+            dj_check_report rep;
+            rc = call == 0 ? dj_fd_complex(&F, x, 0, R, 4)
+                           : dj_check_jacobian_ex(&F, x, J, 4, &o, &rep, NULL, R, NULL);
+            CU_ASSERT(rc == DJ_OK || rc == DJ_ENOMEM);
+            CU_ASSERT_EQUAL(g_live, 0);
+        }
+        CU_ASSERT(k > 2);               /* at least one failure was injected */
+        CU_ASSERT_EQUAL(rc, DJ_OK);
+        CU_ASSERT_EQUAL(memcmp(R, R0, sizeof R), 0);
+    }
+    g_fail_at = 0;
+    dj_set_allocator(NULL, NULL);
+}
+
 int main(void)
 {
     const dj_test_case cases[] = {
@@ -614,6 +663,7 @@ int main(void)
         { "every MGH problem against its hand Jacobian", test_mgh_accuracy },
         { "planted errors caught, correct Jacobians pass", test_planted_and_correct },
         { "arguments and errors", test_errors },
+        { "allocation failures", test_alloc_fail },
         { NULL, NULL }
     };
     int rc = dj_test_run("complex_step", cases);
