@@ -703,8 +703,14 @@ int main(int argc, char **argv)
                     if (r == R_JACFWD) {
                         dj_chunk_plan pl;
                         dj_chunk_plan_make(&prob.F, n, &ctx.fo, &pl);
-                        snprintf(note + len, sizeof note - (size_t)len, ", %zu pass%s of %d lanes",
-                                 pl.passes, pl.passes == 1 ? "" : "es", pl.width);
+                        if (pl.passes == 1 || pl.last_width == pl.width)
+                            snprintf(note + len, sizeof note - (size_t)len,
+                                     ", %zu pass%s of %d lanes", pl.passes,
+                                     pl.passes == 1 ? "" : "es", pl.last_width);
+                        else
+                            snprintf(note + len, sizeof note - (size_t)len,
+                                     ", %zu passes of %d lanes, the last %d", pl.passes,
+                                     pl.width, pl.last_width);
                     } else if (r == R_AUTO) {
                         snprintf(note + len, sizeof note - (size_t)len, ", chose %s",
                                  dj_jacobian_mode(&prob.F, NULL) == DJ_JAC_REVERSE
