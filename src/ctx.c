@@ -178,7 +178,7 @@ dj_mat *dj_fail_(dj_ctx *c, int status, const char *op, const char *fmt, ...)
 
 int dj_ctx_fail(dj_ctx *c, int status, const char *op, const char *msg)
 {
-    if (c == NULL)
+    if (c == NULL || status == DJ_OK)    /* DJ_OK is no failure to record */
         return DJ_EARG;
     dj_fail_(c, status, op, msg ? "%s" : NULL, msg);
     return status;
@@ -206,9 +206,13 @@ dj_mat *dj_mat_alloc_(dj_ctx *c, size_t rows, size_t cols, int with_tan, const c
         return dj_fail_(c, DJ_EDIM, op, "%zux%zu matrix is too large", rows, cols);
     size_t n = rows * cols;
     int tan = with_tan && c->mode == DJ_MODE_FORWARD;
-    if (tan && (c->p == SIZE_MAX || dj_mul_overflows_(n, c->p + 1)
-                || dj_mul_overflows_(n * (c->p + 1), sizeof(double))))
+    if (tan && (c->p == SIZE_MAX || !dj_array_fits_(n, c->p + 1)))
         return dj_fail_(c, DJ_EDIM, op, "%zux%zu matrix with %zu tangents is too large",
+                        rows, cols, c->p);
+    /* reverse mode: the backward sweep gives a matrix on the tape p adjoint
+       blocks; their size must be representable (checked here, once) */
+    if (with_tan && c->mode == DJ_MODE_REVERSE && !dj_array_fits_(n, c->p))
+        return dj_fail_(c, DJ_EDIM, op, "%zux%zu matrix with %zu adjoint blocks is too large",
                         rows, cols, c->p);
     dj_mat *A = dj_ctx_alloc_(c, sizeof *A, op);
     if (A == NULL)

@@ -42,4 +42,20 @@ static inline int dj_mul_overflows_(size_t a, size_t b)
     return b != 0 && a > SIZE_MAX / b;
 }
 
+/* Can an array of ld * cols doubles exist (its size in bytes does not
+ * overflow)? The drivers' and the matrix layer's check on every caller
+ * array described by a leading dimension and a count of columns: a larger
+ * one cannot be addressed, so indexing it would wrap (DJ_EDIM). */
+static inline int dj_array_fits_(size_t ld, size_t cols)
+{
+    return !dj_mul_overflows_(ld, cols) && !dj_mul_overflows_(ld * cols, sizeof(double));
+}
+
+/* A driver that failed after accepting its arguments: y (m values, may be
+ * NULL) and the rows-by-cols block of J (leading dimension ld, may be
+ * NULL) are set to NaN, so nothing partial is mistaken for a result.
+ * Returns rc. */
+int dj_fail_outputs_(int rc, double *y, size_t m, double *J, size_t rows, size_t cols,
+                     size_t ld);
+
 #endif

@@ -7,6 +7,7 @@
 #include "dualjac/status.h"
 #include "dualjac/detail/memo.h"
 #include <limits.h>
+#include <math.h>
 #include <string.h>
 #include "mat_internal.h"
 #include "internal.h"
@@ -210,9 +211,10 @@ static void extract_lanes(const double *base, size_t stride, size_t off, size_t 
         if (a->y != NULL)                                                     \
             for (size_t i = 0; i < F->m; ++i)                                 \
                 a->y[i] = yb[i].v;                                            \
-        extract_lanes((const double *)yb, sizeof(T) / sizeof(double),         \
-                      (size_t)(&LANE(yb[0], 0) - (const double *)yb), F->m,   \
-                      a->cols, a->JV + a->col0 * a->ldjv, a->ldjv);           \
+        if (a->JV != NULL)    /* dj_eval's pass has no JV (and no lanes) */ \
+            extract_lanes((const double *)yb, sizeof(T) / sizeof(double),     \
+                          (size_t)(&LANE(yb[0], 0) - (const double *)yb),     \
+                          F->m, a->cols, a->JV + a->col0 * a->ldjv, a->ldjv); \
         return DJ_OK;                                                         \
     }
 #define DJ_DUAL_LANE_(x, k) ((&(x).d)[k])   /* k is always 0 */
@@ -310,7 +312,12 @@ static int mat_fwd_run(const dj_function *F, const double *x, size_t p, const do
     if (c == NULL)
         return DJ_ENOMEM;
     size_t w = (size_t)plan.width, n = F->n, m = F->m;
-    double *seed = dj_malloc_(n * w * sizeof(double));
+    double *seed = NULL;
+    if (!dj_array_fits_(n, w)) {      /* the n-by-w seed block */
+        rc = DJ_EDIM;
+        goto done;
+    }
+    seed = dj_malloc_(n * w * sizeof(double));
     if (seed == NULL) {
         rc = DJ_ENOMEM;
         goto done;
@@ -340,6 +347,21 @@ done:
     dj_free_(seed);
     if (!(opts && opts->ctx))
         dj_ctx_free(c);
+    return rc;
+}
+
+int dj_fail_outputs_(int rc, double *y, size_t m, double *J, size_t rows, size_t cols,
+                     size_t ld)
+{
+    if (rc == DJ_OK)
+        return rc;
+    if (y != NULL)
+        for (size_t i = 0; i < m; ++i)
+            y[i] = NAN;
+    if (J != NULL)
+        for (size_t j = 0; j < cols; ++j)
+            for (size_t i = 0; i < rows; ++i)
+                J[i + j * ld] = NAN;
     return rc;
 }
 
@@ -409,9 +431,11 @@ int dj_jvp_batch(const dj_function *F, const double *x, size_t p,
     int rc = dj_check_sizes_(F);
     if (rc != DJ_OK)
         return rc;
-    if (p == 0 || ldv < F->n || ldjv < F->m)
+    if (p == 0 || ldv < F->n || ldjv < F->m || !dj_array_fits_(ldv, p)
+        || !dj_array_fits_(ldjv, p))
         return DJ_EDIM;
-    return fwd_run(F, x, p, V, ldv, y, JV, ldjv, opts);
+    return dj_fail_outputs_(fwd_run(F, x, p, V, ldv, y, JV, ldjv, opts), y, F->m, JV, F->m,
+                            p, ldjv);
 }
 
 int dj_jacfwd(const dj_function *F, const double *x, double *y, double *J,
@@ -422,9 +446,10 @@ int dj_jacfwd(const dj_function *F, const double *x, double *y, double *J,
     int rc = dj_check_sizes_(F);
     if (rc != DJ_OK)
         return rc;
-    if (ldj < F->m)
+    if (ldj < F->m || !dj_array_fits_(ldj, F->n))
         return DJ_EDIM;
-    return fwd_run(F, x, F->n, NULL, 0, y, J, ldj, opts);
+    return dj_fail_outputs_(fwd_run(F, x, F->n, NULL, 0, y, J, ldj, opts), y, F->m, J, F->m,
+                            F->n, ldj);
 }
 
 /* The narrowest tangent form given, or 0. */
@@ -445,11 +470,13 @@ int dj_jvp(const dj_function *F, const double *x, const double *v,
     if (rc != DJ_OK)
         return rc;
     if (F->f_mat != NULL)
-        return fwd_run(F, x, 1, v, F->n, y, jv, F->m, NULL);
+        return dj_fail_outputs_(fwd_run(F, x, 1, v, F->n, y, jv, F->m, NULL), y, F->m, jv,
+                                F->m, 1, F->m);
     dj_jac_opts o = { narrowest_form(F), 0, NULL, 0, 0 };
     if (o.chunk == 0)
-        return DJ_ENOFORM;
-    return fwd_run(F, x, 1, v, F->n, y, jv, F->m, &o);
+        return dj_fail_outputs_(DJ_ENOFORM, y, F->m, jv, F->m, 1, F->m);
+    return dj_fail_outputs_(fwd_run(F, x, 1, v, F->n, y, jv, F->m, &o), y, F->m, jv, F->m, 1,
+                            F->m);
 }
 
 int dj_eval(const dj_function *F, const double *x, double *y)
@@ -460,19 +487,19 @@ int dj_eval(const dj_function *F, const double *x, double *y)
     if (rc != DJ_OK)
         return rc;
     if (F->f != NULL)
-        return F->f(F->user, x, y);
+        return dj_fail_outputs_(F->f(F->user, x, y), y, F->m, NULL, 0, 0, 0);
     if (F->f_mat != NULL)
-        return mat_eval(F, x, y);
+        return dj_fail_outputs_(mat_eval(F, x, y), y, F->m, NULL, 0, 0, 0);
     int w = narrowest_form(F);
     if (w == 0)
-        return DJ_ENOFORM;
+        return dj_fail_outputs_(DJ_ENOFORM, y, F->m, NULL, 0, 0, 0);
     /* a pass with no directions: every tangent lane zero */
     size_t s = value_size(w);
     char *xb = dj_malloc_((F->n + F->m) * s);
     if (xb == NULL)
-        return DJ_ENOMEM;
+        return dj_fail_outputs_(DJ_ENOMEM, y, F->m, NULL, 0, 0, 0);
     pass_args a = { F, x, NULL, 0, 0, 0, 1, 0, 0, xb, xb + F->n * s, y, NULL, 0 };
     rc = fwd_pass(w, &a);
     dj_free_(xb);
-    return rc;
+    return dj_fail_outputs_(rc, y, F->m, NULL, 0, 0, 0);
 }

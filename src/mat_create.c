@@ -60,7 +60,7 @@ dj_mat *dj_mat_view(dj_ctx *c, size_t rows, size_t cols, const double *data)
         return NULL;
     if (data == NULL)
         return dj_fail_(c, DJ_EARG, op, "data is NULL");
-    if (rows == 0 || cols == 0 || dj_mul_overflows_(rows, cols))
+    if (rows == 0 || cols == 0 || !dj_array_fits_(rows, cols))
         return dj_fail_(c, DJ_EDIM, op, "bad shape %zux%zu", rows, cols);
     dj_mat *A = dj_ctx_alloc_(c, sizeof *A, op);
     if (A == NULL)
@@ -86,9 +86,12 @@ dj_mat *dj_mat_var(dj_ctx *c, size_t rows, size_t cols, const double *data,
         return dj_fail_(c, DJ_EARG, op, "data is NULL");
     if (ld < rows)
         return dj_fail_(c, DJ_EDIM, op, "leading dimension %zu < rows %zu", ld, rows);
+    if (!dj_array_fits_(ld, cols))        /* rows, cols > 0: dj_mat_alloc_ */
+        return dj_fail_(c, DJ_EDIM, op, "ld %zu times %zu columns overflows", ld, cols);
     int with_tan = tan != NULL && c->mode == DJ_MODE_FORWARD;
-    if (with_tan && ldt < rows * cols)
-        return dj_fail_(c, DJ_EDIM, op, "tangent stride %zu < %zu", ldt, rows * cols);
+    if (with_tan && (ldt < rows * cols || !dj_array_fits_(ldt, c->p)))
+        return dj_fail_(c, DJ_EDIM, op, "tangent stride %zu < %zu or too large", ldt,
+                        rows * cols);
     /* reverse mode: a non-NULL tan marks a variable (on the tape) */
     dj_mat *A = dj_mat_alloc_(c, rows, cols, tan != NULL && c->mode != DJ_MODE_PRIMAL, op);
     if (A == NULL)

@@ -1341,29 +1341,37 @@ static int expm_core(dj_ctx *c, const char *op, size_t n, size_t p, const double
 /* Adjoint of expm. The primal is the rational function
  * f(A) = r_m(A / 2^s)^(2^s) with real coefficients (m and s fixed by the
  * primal run), and for any such function <Cb, L_f(A, dA)> =
- * <L_f(A^T, Cb), dA> (true of every power A^j, hence of sums, products and
- * inverses of them). So Ab_k += L_f(A^T, Cb_k): the forward Frechet code run
- * at A^T with the q adjoint blocks as its directions and the primal's m
- * and s (z[0], z[1]); ||A^T||_1 may select others, which would be a
- * different function. Cost: one primal and the Frechet products at A^T,
- * about the forward rule's cost with q directions. */
+ * <L_f(A^T, Cb), dA> and L_f(A^T, C) = L_f(A, C^T)^T (true of every power
+ * A^j, hence of sums, products and inverses of them). So
+ * Ab_k += L_f(A, Cb_k^T)^T: the forward Frechet code run at A itself, with
+ * the primal's m and s (z[0], z[1]) and the transposed adjoint blocks as
+ * its directions. Running it at A, not at A^T, makes its exponential the
+ * primal's bit for bit: at A^T rounding differs, and for a badly scaled A
+ * (an entry of 1e300) the exponential of A^T overflowed where the primal's
+ * did not, so reverse mode failed where forward mode succeeded (found by
+ * the fuzzer). Cost: one primal and the Frechet products, about the
+ * forward rule's cost with q directions, plus 2 q transposes. */
 static void bw_expm(dj_ctx *c, const dj_tape_entry_ *e)
 {
     const char *op = "dj_mat_expm";
     const dj_mat *A = e->in[0];
     size_t n = A->rows, nn = n * n, q = c->p;
     double *ab = dj_adj_(c, A);
-    double *At = scratch(c, nn, op), *X = scratch(c, nn, op), *dX = scratch(c, nn * q, op);
-    if (ab == NULL || At == NULL || X == NULL || dX == NULL)
+    double *Ct = scratch(c, nn * q, op), *X = scratch(c, nn, op), *dX = scratch(c, nn * q, op);
+    if (ab == NULL || Ct == NULL || X == NULL || dX == NULL)
         return;
-    for (size_t j = 0; j < n; ++j)
-        for (size_t i = 0; i < n; ++i)
-            At[j + i * n] = A->val[i + j * n];
+    const double *cb = e->out->adj;
+    for (size_t k = 0; k < q; ++k)
+        for (size_t j = 0; j < n; ++j)
+            for (size_t i = 0; i < n; ++i)
+                Ct[j + i * n + k * nn] = cb[i + j * n + k * nn];
     int d = (int)e->z[0], s = (int)e->z[1];
-    if (expm_core(c, op, n, q, At, e->out->adj, 1, &d, &s, X, dX))
+    if (expm_core(c, op, n, q, A->val, Ct, 1, &d, &s, X, dX))
         return;
-    for (size_t i = 0; i < nn * q; ++i)
-        ab[i] += dX[i];
+    for (size_t k = 0; k < q; ++k)
+        for (size_t j = 0; j < n; ++j)
+            for (size_t i = 0; i < n; ++i)
+                ab[i + j * n + k * nn] += dX[j + i * n + k * nn];
 }
 
 dj_mat *dj_mat_expm(dj_ctx *c, const dj_mat *A)

@@ -47,7 +47,9 @@ static int rev_run(const dj_function *F, const double *x, size_t q, const double
         return DJ_EARG;
     if (w > q)
         w = q;
-    if (dj_mul_overflows_(m, w) || dj_mul_overflows_(m * w + n * w, sizeof(double)))
+    /* the seeds (m-by-w) and the results (n-by-w) in one block; n + m
+       cannot overflow (dj_check_sizes_) */
+    if (!dj_array_fits_(m + n, w))
         return DJ_EDIM;
     double *seed = dj_malloc_((m * w + n * w) * sizeof(double));
     if (seed == NULL)
@@ -113,12 +115,14 @@ int dj_vjp_batch(const dj_function *F, const double *x, size_t q, const double *
     int rc = dj_check_sizes_(F);
     if (rc != DJ_OK)
         return rc;
-    if (q == 0 || ldw < F->m || ldjtw < F->n)
+    if (q == 0 || ldw < F->m || ldjtw < F->n || !dj_array_fits_(ldw, q)
+        || !dj_array_fits_(ldjtw, q))
         return DJ_EDIM;
     if (!rev_forms(F))
-        return DJ_ENOFORM;
+        return dj_fail_outputs_(DJ_ENOFORM, y, F->m, JTW, F->n, q, ldjtw);
     rev_sink s = { JTW, ldjtw, 0 };
-    return rev_run(F, x, q, W, ldw, y, &s, opts);
+    return dj_fail_outputs_(rev_run(F, x, q, W, ldw, y, &s, opts), y, F->m, JTW, F->n, q,
+                            ldjtw);
 }
 
 int dj_vjp(const dj_function *F, const double *x, const double *w, double *y, double *jtw)
@@ -136,12 +140,13 @@ int dj_jacrev(const dj_function *F, const double *x, double *y, double *J, size_
     int rc = dj_check_sizes_(F);
     if (rc != DJ_OK)
         return rc;
-    if (ldj < F->m)
+    if (ldj < F->m || !dj_array_fits_(ldj, F->n))
         return DJ_EDIM;
     if (!rev_forms(F))
-        return DJ_ENOFORM;
+        return dj_fail_outputs_(DJ_ENOFORM, y, F->m, J, F->m, F->n, ldj);
     rev_sink s = { J, ldj, 1 };
-    return rev_run(F, x, F->m, NULL, 0, y, &s, opts);
+    return dj_fail_outputs_(rev_run(F, x, F->m, NULL, 0, y, &s, opts), y, F->m, J, F->m, F->n,
+                            ldj);
 }
 
 /* ---- the automatic choice ---------------------------------------------------- */

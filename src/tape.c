@@ -32,6 +32,10 @@ double *dj_adj_(dj_ctx *c, const dj_mat *A)
         return NULL;
     dj_mat *M = (dj_mat *)A;       /* the adjoint is the sweep's, not a value */
     if (M->adj == NULL) {
+        if (!dj_array_fits_(dj_numel_(A), c->p)) {   /* checked by dj_mat_alloc_ too */
+            dj_fail_(c, DJ_EDIM, "dj_ctx_backward", "adjoint blocks too large");
+            return NULL;
+        }
         size_t n = dj_numel_(A) * c->p;
         M->adj = dj_ctx_alloc_(c, n * sizeof(double), "dj_ctx_backward");
         if (M->adj)
@@ -49,8 +53,10 @@ int dj_ctx_backward(dj_ctx *c, const dj_mat *Y, const double *Yb, size_t ldyb)
     if (c->mode != DJ_MODE_REVERSE)
         return dj_ctx_fail(c, DJ_ENOTSUP, "dj_ctx_backward", "the context is not in reverse mode");
     size_t n = dj_numel_(Y);
-    if (ldyb < n)
-        return dj_ctx_fail(c, DJ_EDIM, "dj_ctx_backward", "ldyb is smaller than Y's size");
+    if (ldyb < n || !dj_array_fits_(ldyb, c->p))
+        return dj_ctx_fail(c, DJ_EDIM, "dj_ctx_backward",
+                           ldyb < n ? "ldyb is smaller than Y's size"
+                                    : "ldyb times the adjoint blocks overflows");
     if (!Y->on_tape)
         return DJ_OK;
     double *yb = dj_adj_(c, Y);

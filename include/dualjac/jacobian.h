@@ -12,7 +12,25 @@
  *
  * A form returns 0 on success. Any non-zero return stops the driver that
  * called it, and the driver returns that value unchanged (use negative values
- * so they cannot be confused with dj_status codes). */
+ * so they cannot be confused with dj_status codes).
+ *
+ * What every driver checks, once, before it evaluates anything (nothing is
+ * written then):
+ *   DJ_EARG  F, x or a required output is NULL; an option out of range
+ *            (opts->chunk not a width, opts->mode unknown).
+ *   DJ_EDIM  n or m is 0, or n + m values of the widest chunk would not be
+ *            addressable; p or q is 0; a leading dimension is below the
+ *            rows it must hold (ldj < m, ldv < n, ...), or ld times the
+ *            number of columns overflows (no such array can exist).
+ * x, V and W may hold NaN or Inf: they propagate as IEEE arithmetic does
+ * (the rules of rules.h at kinks and domain edges); a matrix program's
+ * LAPACK-backed operations reject them (DJ_ENONFINITE, linalg.h).
+ * Once the arguments are accepted, a failure (a form's own code,
+ * DJ_ENOFORM, DJ_ENOMEM, a matrix program's context status, DJ_ECALLBACK
+ * for a program that returns no result, DJ_EDIM for one whose result does
+ * not have m entries) leaves y (when given) and the whole output block
+ * (the m-by-n J, m-by-p JV, n-by-q JTW) set to NaN, never a partial
+ * result; nothing outside that block is written. */
 #ifndef DUALJAC_JACOBIAN_H
 #define DUALJAC_JACOBIAN_H
 
@@ -127,19 +145,22 @@ typedef struct dj_chunk_plan {
  * chunk == 1. With a matrix program (f_mat) one pass carries
  * p = min(p, chunk or max_chunk or DJ_MAT_CHUNK_DEFAULT) directions as
  * tangent blocks, so most Jacobians take a single pass.
- * Errors: DJ_EARG (F or plan NULL, chunk not a width), DJ_EDIM (p == 0),
- * DJ_ENOFORM (no dual or chunk form, or the requested width not given). */
+ * Errors: DJ_EARG (F or plan NULL, chunk not a width or negative),
+ * DJ_EDIM (p == 0), DJ_ENOFORM (no dual or chunk form, or the requested
+ * width not given). */
 int dj_chunk_plan_make(const dj_function *F, size_t p, const dj_jac_opts *opts,
                        dj_chunk_plan *plan);
 
 /* dj_eval: y = f(x).  x[n], y[m].
  * Uses f; without it, the matrix program in primal mode, else the narrowest
  * tangent form with zero tangents.
+ * Errors: as every driver (above); DJ_ENOFORM when F has no form at all.
  * Cost: one evaluation. */
 int dj_eval(const dj_function *F, const double *x, double *y);
 
 /* dj_jvp: y = f(x) and jv = J v in one pass.  x[n], v[n], y[m] (may be
  * NULL), jv[m]. Uses f_dual, else the narrowest chunk form.
+ * Errors: as every driver; DJ_ENOFORM without a tangent form.
  * Cost: one dual evaluation, about 2-3 primal evaluations. */
 int dj_jvp(const dj_function *F, const double *x, const double *v,
            double *y, double *jv);
@@ -147,6 +168,8 @@ int dj_jvp(const dj_function *F, const double *x, const double *v,
 /* dj_jvp_batch: y = f(x) and JV = J V for p directions at once.
  * x[n]; V n-by-p column-major with ldv >= n; JV m-by-p with ldjv >= m;
  * y[m] may be NULL. Passes and widths as in dj_chunk_plan_make.
+ * Errors: as every driver (p == 0, ldv < n, ldjv < m, ldv p or ldjv p
+ * overflowing: DJ_EDIM) and dj_chunk_plan_make.
  * Cost: passes x (one evaluation + work per lane). */
 int dj_jvp_batch(const dj_function *F, const double *x, size_t p,
                  const double *V, size_t ldv, double *y, double *JV,
@@ -156,6 +179,8 @@ int dj_jvp_batch(const dj_function *F, const double *x, size_t p,
  * of columns per pass (inputs seeded with columns of the identity).
  * x[n]; J m-by-n with ldj >= m; y[m] may be NULL.
  * Zero entries come back as +0 (never -0).
+ * Errors: as every driver (ldj < m, ldj n overflowing: DJ_EDIM) and
+ * dj_chunk_plan_make.
  * Cost: ceil(n / W) passes of a W-lane chunk evaluation. */
 int dj_jacfwd(const dj_function *F, const double *x, double *y, double *J,
               size_t ldj, const dj_jac_opts *opts);
@@ -164,21 +189,25 @@ int dj_jacfwd(const dj_function *F, const double *x, double *y, double *J,
 
 /* dj_vjp: y = f(x) and jtw = J^T w (the row w^T J, as a column) by one
  * backward sweep. x[n], w[m], y[m] (may be NULL), jtw[n]. Uses the matrix
- * program (reverse mode) or f_rvar. Cost: one taped evaluation and one
- * sweep, about 3-4 primal evaluations. */
+ * program (reverse mode) or f_rvar. Errors: as every driver; DJ_ENOFORM
+ * without f_mat or f_rvar; DJ_ENOMEM also beyond a tape limit. Cost: one
+ * taped evaluation and one sweep, about 3-4 primal evaluations. */
 int dj_vjp(const dj_function *F, const double *x, const double *w, double *y,
            double *jtw);
 
 /* dj_vjp_batch: JTW = J^T W for q output directions at once (W m-by-q,
  * ldw >= m; JTW n-by-q, ldjtw >= n); y may be NULL. Sweeps of up to
  * opts->chunk directions (default 256 for matrix programs, 64 for scalar
- * code), each one taped evaluation. */
+ * code), each one taped evaluation. Errors: as dj_vjp (q == 0, ldw < m,
+ * ldjtw < n, ldw q or ldjtw q overflowing: DJ_EDIM; opts->chunk < 0:
+ * DJ_EARG). */
 int dj_vjp_batch(const dj_function *F, const double *x, size_t q, const double *W,
                  size_t ldw, double *y, double *JTW, size_t ldjtw, const dj_jac_opts *opts);
 
 /* dj_jacrev: y = f(x) and the full m-by-n Jacobian by reverse mode, a
  * block of rows per sweep (outputs seeded with rows of the identity), into
- * J (column-major, ldj >= m). Cost: ceil(m / q) sweeps. */
+ * J (column-major, ldj >= m). Errors: as dj_vjp_batch (ldj < m, ldj n
+ * overflowing: DJ_EDIM). Cost: ceil(m / q) sweeps. */
 int dj_jacrev(const dj_function *F, const double *x, double *y, double *J, size_t ldj,
               const dj_jac_opts *opts);
 

@@ -1,13 +1,27 @@
 /* dualjac/linalg.h - LAPACK-backed matrix operations with forward rules.
  *
  * Same conventions as mat.h: context first, a new matrix back (NULL on
- * failure, the first failure kept in the context). Inputs are checked:
- * non-square where square is needed and mismatched shapes give DJ_EDIM,
- * NaN or Inf in an input that LAPACK would factor gives DJ_ENONFINITE, a
- * singular matrix DJ_ESINGULAR, a matrix that is not positive definite
- * DJ_ENOTSPD, repeated eigenvalues or singular values where vectors are
- * differentiated DJ_EDOMAIN; any other non-zero LAPACK info is DJ_ELAPACK
- * (never ignored). The tangent rules are those of RULES.md; each reuses the
+ * failure, the first failure kept in the context). Inputs are checked, in
+ * this order, in every mode alike:
+ *   - DJ_EARG: a NULL matrix;
+ *   - DJ_EDIM: non-square where square is needed, mismatched shapes, sizes
+ *     beyond LAPACK's int (n, or n times the p tangent blocks);
+ *   - DJ_ENONFINITE: NaN or Inf in the part of an input that LAPACK reads
+ *     (every operation here but norm_fro, which propagates them like the
+ *     operations of mat.h); LAPACK's behaviour on them is undefined, so
+ *     they are never passed on; also an expm whose result overflows;
+ *   - DJ_ESINGULAR: an exactly zero pivot (inv, solve, logdet), a zero
+ *     diagonal entry of a triangle (trisolve, cholsolve), a rank-deficient
+ *     QR input; det does not fail (the determinant is 0);
+ *   - DJ_ENOTSPD: chol of a matrix that is not positive definite;
+ *   - DJ_EDOMAIN: repeated eigenvalues or singular values (or a zero one)
+ *     where vectors or the nuclear/spectral norm are differentiated. This
+ *     is a derivative failure: only in forward and reverse mode, with an
+ *     active input; the primal computes the values.
+ * Any other non-zero LAPACK info is DJ_ELAPACK (never ignored).
+ * Ill-conditioning is not an error: a nearly singular matrix gives large,
+ * inaccurate results, as LAPACK's do; checking the condition is the
+ * caller's. The tangent rules are those of RULES.md; each reuses the
  * primal's factorization, and rules linear in the tangent run as one wide
  * BLAS/LAPACK call over all p blocks (a solve's p tangent right-hand sides
  * go to one getrs). */

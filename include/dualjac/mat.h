@@ -26,7 +26,28 @@
  * rules of rules.h, so a derivative is never written twice.
  * Costs below count flops for the values and then for the p tangents.
  * Matrices returned share nothing with the arguments unless the call says
- * it returns a view. Operations never modify their arguments. */
+ * it returns a view. Operations never modify their arguments.
+ *
+ * Validation (each operation checks its own arguments, once, before it
+ * computes; a failure is recorded in the context and the operation
+ * returns NULL, never aborting or printing):
+ *   - c NULL: the operation returns NULL (there is nowhere to record it).
+ *   - a NULL matrix or data argument: DJ_EARG (a NULL matrix after an
+ *     earlier failure is that failure, so chained calls report the first).
+ *   - a zero size, rows * cols (times 1 + p tangent blocks in forward mode,
+ *     times p adjoint blocks for a matrix on the tape in reverse mode, in
+ *     bytes) overflowing, a leading dimension below rows or whose product
+ *     with cols overflows, mismatched shapes, indices outside the matrix:
+ *     DJ_EDIM.
+ *   - an arena limit (dj_ctx_set_limit) exceeded, or out of memory:
+ *     DJ_ENOMEM.
+ * Values are not checked here: the linear, structural and elementwise
+ * operations propagate NaN and Inf as IEEE arithmetic does (log(0) = -Inf,
+ * 0 * Inf = NaN), with the derivative conventions of rules.h; only the
+ * LAPACK-backed operations of linalg.h reject non-finite input. What is
+ * the caller's: that a dj_mat passed in was made in the same context
+ * since its last reset, and that arrays are as large as their sizes and
+ * leading dimensions say. */
 #ifndef DUALJAC_MAT_H
 #define DUALJAC_MAT_H
 
@@ -74,7 +95,9 @@ void dj_ctx_free(dj_ctx *c);
 /* dj_ctx_set_mode: switch mode, then reset. Forward: p >= 1 tangent
  * blocks per matrix; reverse: p >= 1 adjoint blocks (output directions
  * swept back at once); primal takes p = 0. Errors: DJ_EARG (NULL, unknown
- * mode), DJ_EDIM (p). */
+ * mode), DJ_EDIM (p == 0 outside primal mode; a p so large that a matrix
+ * with its blocks cannot exist fails later, at that matrix, with
+ * DJ_EDIM). */
 int dj_ctx_set_mode(dj_ctx *c, dj_mode mode, size_t p);
 dj_mode dj_ctx_mode(const dj_ctx *c);
 size_t dj_ctx_tangents(const dj_ctx *c);     /* p; 0 in primal mode */
@@ -100,7 +123,8 @@ const char *dj_ctx_error_op(const dj_ctx *c);
 const char *dj_ctx_error(const dj_ctx *c);
 
 /* dj_ctx_fail: record a failure (for user code built on dj_mat; the first
- * one wins). Returns status. */
+ * one wins). Returns status; DJ_EARG (nothing recorded) when c is NULL or
+ * status is DJ_OK, which is no failure. */
 int dj_ctx_fail(dj_ctx *c, int status, const char *op, const char *msg);
 
 /* ---- reverse mode ----------------------------------------------------------- */
@@ -112,12 +136,16 @@ int dj_ctx_fail(dj_ctx *c, int status, const char *op, const char *msg);
  * Xb_k = J_X^T vec(Yb_k). The context must be in reverse mode with no
  * error; a Y not on the tape leaves every adjoint zero. Call once per
  * recorded program (dj_ctx_reset before recording again).
- * Errors: DJ_EARG, DJ_EDIM (ldyb), DJ_ENOTSUP (not reverse mode),
- * DJ_ENOMEM (adjoint storage over the limit). */
+ * Errors: DJ_EARG (c, Y or Yb NULL), the context's own status when it
+ * has failed, DJ_EDIM (ldyb < Y's size, or ldyb q overflowing),
+ * DJ_ENOTSUP (not reverse mode), DJ_ENOMEM (adjoint storage over the
+ * limit), and the adjoint rules' failures (e.g. DJ_ENONFINITE when expm's
+ * adjoint overflows). */
 int dj_ctx_backward(dj_ctx *c, const dj_mat *Y, const double *Yb, size_t ldyb);
 
 /* dj_mat_get_adjoint: adjoint block k of A after the sweep (zeros if the
- * sweep did not reach A), into out with leading dimension ld. */
+ * sweep did not reach A), into out with leading dimension ld.
+ * Errors: DJ_EARG (NULL), DJ_EDIM (ld < rows, k >= q). */
 int dj_mat_get_adjoint(const dj_ctx *c, const dj_mat *A, size_t k, double *out, size_t ld);
 
 /* dj_ctx_tape_ops: tape entries recorded since the last reset (one per
@@ -147,7 +175,8 @@ dj_mat *dj_mat_var(dj_ctx *c, size_t rows, size_t cols, const double *data,
                    size_t ld, const double *tan, size_t ldt);
 
 /* Copies out: values into out (column-major, ld >= rows); tangent block k
- * into out (zeros for a constant). Return DJ_OK or DJ_EARG/DJ_EDIM. */
+ * into out (zeros for a constant). Return DJ_OK, DJ_EARG (a NULL
+ * argument) or DJ_EDIM (ld < rows; k >= p, so always in primal mode). */
 int dj_mat_get(const dj_mat *A, double *out, size_t ld);
 int dj_mat_get_tangent(const dj_ctx *c, const dj_mat *A, size_t k, double *out, size_t ld);
 
