@@ -1110,7 +1110,9 @@ dj_mat *dj_mat_norm_2(dj_ctx *c, const dj_mat *A)
  * direction about twice the primal's products, instead of the 2n-by-2n
  * exponential (about 8 primal costs) of the block form.
  *
- * A result that overflows (Inf or NaN) fails with DJ_ENONFINITE. */
+ * A result that overflows (Inf or NaN) fails with DJ_ENONFINITE, and so does
+ * a derivative that overflows from finite directions; non-finite
+ * directions (tangents or adjoints) propagate. */
 
 static const double pade3[] = { 120., 60., 12., 1. };
 static const double pade5[] = { 30240., 15120., 3360., 420., 30., 1. };
@@ -1331,7 +1333,12 @@ static int expm_core(dj_ctx *c, const char *op, size_t n, size_t p, const double
             rmul(n, n, n, p, 1.0, dW, T, 1.0, dX, sx, sy);
         }
     }
-    if (!all_finite(X, nn) || (fwd && !all_finite(dX, np))) {
+    /* a derivative that overflows here fails; NaN or Inf that came in with
+       the directions (a NaN tangent from upstream in forward mode, a NaN
+       adjoint from downstream in reverse mode) propagates, as through
+       every other operation: failing on those made forward and reverse
+       mode disagree (found by the fuzzer) */
+    if (!all_finite(X, nn) || (fwd && !all_finite(dX, np) && all_finite(dA, np))) {
         dj_fail_(c, DJ_ENONFINITE, op, "the exponential overflows (||A||_1 = %g)", norm);
         return -1;
     }
