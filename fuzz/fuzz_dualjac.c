@@ -32,7 +32,7 @@
  *     the others; when the primal fails so do they (a value failure is one
  *     in every mode); a derivative call may fail where the primal succeeded
  *     only with a derivative-only code (DJ_EDOMAIN: repeated eigen- or
- *     singular values, DJ_ENONFINITE: a tangent that overflows in expm).
+ *     singular values whose vectors are differentiated).
  *     A scalar function's callback failure comes back unchanged from every
  *     driver.
  *  3. Values agree bit for bit: y from every driver equals the primal's.
@@ -136,6 +136,18 @@ static void check_padding(const double *J, size_t m, size_t n, const char *call)
 {
     for (size_t j = 0; j < n; ++j)
         FUZZ_CHECK(J[m + j * (m + 1)] == SENTINEL_, "%s wrote outside the m rows", call);
+}
+
+/* A failed driver leaves its outputs NaN (jacobian.h): y[m] and J's block. */
+static void check_failed_outputs(const double *y, size_t m, const double *J, size_t n,
+                                 size_t ld, const char *call)
+{
+    for (size_t i = 0; y && i < m; ++i)
+        FUZZ_CHECK(isnan(y[i]), "%s failed but left y[%zu] = %g", call, i, y[i]);
+    for (size_t j = 0; J && j < n; ++j)
+        for (size_t i = 0; i < m; ++i)
+            FUZZ_CHECK(isnan(J[i + j * ld]), "%s failed but left J(%zu,%zu) = %g", call, i, j,
+                       J[i + j * ld]);
 }
 
 static void fill(double *a, size_t n, double v)
@@ -397,8 +409,15 @@ static void fuzz_scalar(rd *r)
     fuzz_what_ = "scalar: dj_jacrev (tape limit)";
     int rcl = dj_jacrev(&F, x, NULL, Jl, m, &lo);
     FUZZ_CHECK(rcl == expect || rcl == DJ_ENOMEM, "dj_jacrev (limit) returned %d", rcl);
-    if (expect != DJ_OK)
+    if (expect != DJ_OK) {
+        check_failed_outputs(y0, m, NULL, 0, 0, "dj_eval");
+        check_failed_outputs(yf, m, Jf, n, ldj, "dj_jacfwd");
+        check_failed_outputs(yr, m, Jr, n, ldj, "dj_jacrev");
+        check_failed_outputs(ya, m, Ja, n, ldj, "dj_jacobian");
+        check_failed_outputs(NULL, m, jv, 1, m, "dj_jvp");
+        check_failed_outputs(NULL, n, jtw, 1, n, "dj_vjp");
         return;
+    }
 
     /* values: bit for bit the primal's */
     fuzz_what_ = "scalar: values";
@@ -865,7 +884,7 @@ static void mp_dump(const mprog *P, const double *x, int rc0, size_t m)
 
 static int derivative_only_code(int rc)
 {
-    return rc == DJ_EDOMAIN || rc == DJ_ENONFINITE;
+    return rc == DJ_EDOMAIN;
 }
 
 static void fuzz_matrix(rd *r)
@@ -934,6 +953,15 @@ static void fuzz_matrix(rd *r)
     if (getenv("FUZZ_VERBOSE"))
         mp_dump(&P, x, rc0, m);
 
+    fuzz_what_ = "matrix: outputs of a failure";
+    if (rce != DJ_OK)
+        check_failed_outputs(ye, m, NULL, 0, 0, "dj_eval");
+    if (rcf != DJ_OK)
+        check_failed_outputs(yf, m, Jf, n, ldj, "dj_jacfwd");
+    if (rcr != DJ_OK)
+        check_failed_outputs(yr, m, Jr, n, ldj, "dj_jacrev");
+    if (rcb != DJ_OK)
+        check_failed_outputs(yv, m, Jb, n, ldj, "dj_jvp_batch");
     fuzz_what_ = "matrix: status";
     FUZZ_CHECK(rcf == rcr, "dj_jacfwd returned %d (%s), dj_jacrev %d (%s) (primal %d)", rcf,
                ferr, rcr, rerr, rc0);

@@ -47,15 +47,22 @@ static void test_eval_tangent_forms_only(void)
  *     0 * expm(reshape(x, 3, 3)).
  * (b) A NaN adjoint coming from downstream (NaN * expm(X)) made the rule
  *     report "the exponential overflows": reverse failed where forward
- *     propagated the NaN. */
+ *     propagated the NaN.
+ * (c) So did a finite adjoint whose derivative overflows (1e300 1e300
+ *     expm(X)): forward mode's tangents at expm were moderate (the
+ *     overflow came after it), reverse mode's adjoint there was 1e300^2.
+ *     Now only the exponential itself can fail; derivatives propagate. */
 
-static int expm_prog_scale_;   /* 0: scale by 0; 1: scale by NaN */
+static int expm_prog_scale_;   /* 0: scale by 0; 1: by NaN; 2: twice by 1e300 */
 
 static int expm_prog(void *user, dj_ctx *c, const dj_mat *x, dj_mat **y)
 {
     (void)user;
+    static const double s[3] = { 0.0, NAN, 1e300 };
     dj_mat *E = dj_mat_expm(c, dj_mat_reshape(c, x, 3, 3));
-    *y = dj_mat_scale(c, E, expm_prog_scale_ ? NAN : 0.0);
+    *y = dj_mat_scale(c, E, s[expm_prog_scale_]);
+    if (expm_prog_scale_ == 2)
+        *y = dj_mat_scale(c, *y, 1e300);
     return 0;
 }
 
@@ -81,6 +88,13 @@ static void test_expm_reverse_status(void)
     CU_ASSERT_EQUAL(rf, DJ_OK);
     CU_ASSERT_EQUAL(rr, DJ_OK);
     CU_ASSERT(isnan(Jf[0]) && isnan(Jr[0]));
+    /* (c) */
+    expm_prog_scale_ = 2;
+    rf = dj_jacfwd(&F, xb, yf, Jf, 9, NULL);
+    rr = dj_jacrev(&F, xb, yr, Jr, 9, NULL);
+    CU_ASSERT_EQUAL(rf, DJ_OK);
+    CU_ASSERT_EQUAL(rr, DJ_OK);
+    CU_ASSERT(isinf(Jf[0]) && !isfinite(Jr[0]));
 }
 
 /* expm's adjoint by transposed directions at A: w^T J v from both modes on a

@@ -9,7 +9,9 @@
  *   - DJ_ENONFINITE: NaN or Inf in the part of an input that LAPACK reads
  *     (every operation here but norm_fro, which propagates them like the
  *     operations of mat.h); LAPACK's behaviour on them is undefined, so
- *     they are never passed on; also an expm whose result overflows;
+ *     they are never passed on; also an expm whose result overflows (a
+ *     derivative that overflows is Inf or NaN, not an error, in every
+ *     operation);
  *   - DJ_ESINGULAR: an exactly zero pivot (inv, solve, logdet), a zero
  *     diagonal entry of a triangle (trisolve, cholsolve), a rank-deficient
  *     QR input; det does not fail (the determinant is 0);

@@ -139,8 +139,7 @@ int dj_ctx_fail(dj_ctx *c, int status, const char *op, const char *msg);
  * Errors: DJ_EARG (c, Y or Yb NULL), the context's own status when it
  * has failed, DJ_EDIM (ldyb < Y's size, or ldyb q overflowing),
  * DJ_ENOTSUP (not reverse mode), DJ_ENOMEM (adjoint storage over the
- * limit), and the adjoint rules' failures (e.g. DJ_ENONFINITE when expm's
- * adjoint overflows). */
+ * limit). Adjoints that overflow propagate Inf or NaN (no error). */
 int dj_ctx_backward(dj_ctx *c, const dj_mat *Y, const double *Yb, size_t ldyb);
 
 /* dj_mat_get_adjoint: adjoint block k of A after the sweep (zeros if the
