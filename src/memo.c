@@ -39,13 +39,19 @@ void dj_memo_begin_(dj_memo_ *saved)
     *saved = dj_memo_state_;
     memset(&dj_memo_state_, 0, sizeof dj_memo_state_);
     dj_memo_state_.mode = DJ_MEMO_RECORD_;
-    /* the sin/cos table, empty: its x fields are NaN, which never matches
-       (without memory it is simply not used) */
+}
+
+dj_memo_sc_ *dj_memo_sc_make_(dj_memo_ *m)
+{
+    /* empty: its x fields are NaN, which never matches (without memory the
+       table is simply not used) */
+    m->sc_tried = 1;
     dj_memo_sc_ *sc = dj_malloc_(DJ_MEMO_SC_SIZE_ * sizeof *sc);
     if (sc != NULL)
         for (size_t i = 0; i < DJ_MEMO_SC_SIZE_; ++i)
             sc[i].x = NAN;
-    dj_memo_state_.sc = sc;
+    m->sc = sc;
+    return sc;
 }
 
 void dj_memo_replay_(void)

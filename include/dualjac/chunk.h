@@ -8,7 +8,8 @@
  * ones waste fewer lanes when n is small. The Jacobian driver (jacobian.h)
  * picks the width and the number of passes.
  *
- *   typedef struct dj_cN { double d[N]; double v; } dj_cN;   (lanes first)
+ *   typedef struct dj_cN { double d[N]; union { double v; double vpad_[8]; }; } dj_cN;
+ *   (lanes first; vpad_ is unused: it makes the size a multiple of 64 bytes)
  *
  * Every width has exactly the operations of dj_dual (see dual.h) with the
  * prefix dj_cN_ instead of dj_dual_: dj_c8_sin, dj_c8_mul_xd, dj_c8_fma, ...

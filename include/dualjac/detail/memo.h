@@ -44,6 +44,7 @@ typedef struct dj_memo_ {
     size_t cap;
     dj_memo_entry_ *buf;
     dj_memo_sc_ *sc;          /* recording: sin and cos by argument, or NULL */
+    int sc_tried;             /* the table was asked for (made on first use) */
 } dj_memo_;
 
 #ifdef __cplusplus
@@ -55,6 +56,11 @@ extern _Thread_local dj_memo_ dj_memo_state_;
 /* Append an entry: in place while there is room, else out of line (grows
  * the buffer, or stops recording when it cannot). */
 void dj_memo_record_(int op, double a, double b, double v, double ga, double gb);
+
+/* The sin/cos table, made on the first sin or cos of a recording pass (so
+ * a Jacobian of code without them does not pay for it); NULL when there is
+ * no memory, and then not asked for again. */
+dj_memo_sc_ *dj_memo_sc_make_(dj_memo_ *m);
 
 DJ_INLINE_ void dj_memo_push_(dj_memo_ *m, int op, double a, double b,
                                  double v, double ga, double gb)
@@ -124,8 +130,9 @@ DJ_INLINE_ dj_rule1 dj_memo_rule1_(int op, double x, dj_rule1 (*rule)(double))
         }
         return rule(x);
     }
-    dj_rule1 r = (op == DJ_RULE_sin || op == DJ_RULE_cos) && m->sc && x == x
-               ? dj_memo_sincos_(m, op, x, rule) : rule(x);
+    int sc = (op == DJ_RULE_sin || op == DJ_RULE_cos) && x == x &&
+             (m->sc != NULL || (!m->sc_tried && dj_memo_sc_make_(m) != NULL));
+    dj_rule1 r = sc ? dj_memo_sincos_(m, op, x, rule) : rule(x);
     dj_memo_push_(m, op, x, 0.0, r.v, r.g, 0.0);
     return r;
 }
