@@ -60,6 +60,13 @@ extern "C" {
 #else
 #define DJ_INLINE_ static inline
 #endif
+/* DJ_LIKELY_(c): c is almost always true (finite partials): the compiler
+ * then lays the likely path out straight, without taken jumps. */
+#if defined(__GNUC__)
+#define DJ_LIKELY_(c) __builtin_expect(!!(c), 1)
+#else
+#define DJ_LIKELY_(c) (c)
+#endif
 #if defined(__clang__)
 #define DJ_UNROLL_ _Pragma("unroll")
 #elif defined(__GNUC__) && __GNUC__ >= 8

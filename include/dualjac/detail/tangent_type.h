@@ -96,7 +96,7 @@ DJ_INLINE_ DJ_T_ DJ_P_(lin1_)(double v, double g, DJ_T_ x)
 {
     DJ_T_ y;
     y.v = v;
-    if (isfinite(g)) {
+    if (DJ_LIKELY_(isfinite(g))) {
 #if DJ_VEC_
         DJ_UNROLL_ for (int k = 0; k < DJ_NB_; ++k)
             y.blk_[k] = g * x.blk_[k];
@@ -121,7 +121,7 @@ DJ_INLINE_ DJ_T_ DJ_P_(lin2_)(double v, double ga, DJ_T_ a, double gb, DJ_T_ b)
 {
     DJ_T_ y;
     y.v = v;
-    if (isfinite(ga) && isfinite(gb)) {
+    if (DJ_LIKELY_(isfinite(ga) && isfinite(gb))) {
 #if DJ_VEC_
         DJ_UNROLL_ for (int k = 0; k < DJ_NB_; ++k)
             y.blk_[k] = ga * a.blk_[k] + gb * b.blk_[k];
@@ -147,7 +147,7 @@ DJ_INLINE_ DJ_T_ DJ_P_(lin3_)(double v, double ga, DJ_T_ a, double gb, DJ_T_ b,
 {
     DJ_T_ y;
     y.v = v;
-    if (isfinite(ga) && isfinite(gb) && isfinite(gc)) {
+    if (DJ_LIKELY_(isfinite(ga) && isfinite(gb) && isfinite(gc))) {
 #if DJ_VEC_
         DJ_UNROLL_ for (int k = 0; k < DJ_NB_; ++k)
             y.blk_[k] = ga * a.blk_[k] + gb * b.blk_[k] + gc * c.blk_[k];
