@@ -500,6 +500,9 @@ typedef struct mp_stats {
     int collect_cond;      /* primal run: compute condition numbers */
     int bad;               /* some gate failed: do not compare derivatives */
     double kappa;          /* product of condition numbers */
+    size_t cur;            /* the operation running */
+    double amp[MP_MAX_OPS];/* its rule's amplification: ||A^-1|| (1 + ||A^-1||),
+                              1 / (eigen- or singular value gap), e^||A|| */
     double tmax;           /* largest |tangent| of an intermediate */
 } mp_stats;
 
@@ -547,10 +550,11 @@ static void gate_cond(mprog *P, const dj_mat *A, int tri, int unit, int upper)
         P->st.bad = 1;
         return;
     }
-    double kap = s[0] / s[k - 1];
+    double kap = s[0] / s[k - 1], inv = 1.0 / s[k - 1];
     if (kap > 1e4)
         P->st.bad = 1;
     P->st.kappa *= kap;
+    P->st.amp[P->st.cur] = fmax(P->st.amp[P->st.cur], inv * (1.0 + inv));
 }
 
 /* Separation of the eigenvalues (symmetric, lower triangle) or singular
@@ -579,9 +583,14 @@ static void gate_gap(mprog *P, const dj_mat *A, int sym)
     double big = 0;
     for (size_t i = 0; i < k; ++i)
         big = fmax(big, fabs(s[i]));
-    for (size_t i = 0; i + 1 < k; ++i)
+    for (size_t i = 0; i + 1 < k; ++i) {
         if (fabs(s[i + 1] - s[i]) < 1e-3 * big)
             P->st.bad = 1;
+        else
+            P->st.amp[P->st.cur] = fmax(P->st.amp[P->st.cur], 1.0 / fabs(s[i + 1] - s[i]));
+    }
+    if (!sym && k > 0 && s[k - 1] > 0)
+        P->st.amp[P->st.cur] = fmax(P->st.amp[P->st.cur], 1.0 / s[k - 1]);
     if (!sym && (k == 0 || s[k - 1] < 1e-3 * big))     /* SVD: distinct from 0 too */
         P->st.bad = 1;
     if (big == 0)
@@ -727,6 +736,8 @@ static dj_mat *mp_apply(mprog *P, dj_ctx *c, const mp_op *o, dj_mat *A, dj_mat *
             }
             if (!(norm <= 4))
                 P->st.bad = 1;
+            else
+                P->st.amp[P->st.cur] = fmax(P->st.amp[P->st.cur], exp(norm));
         }
         return dj_mat_expm(c, A);
     }
@@ -767,6 +778,23 @@ static dj_mat *mp_apply(mprog *P, dj_ctx *c, const mp_op *o, dj_mat *A, dj_mat *
     }
 }
 
+static double valmax(const dj_mat *A)
+{
+    double t = 0;
+    for (size_t i = 0; A && i < A->rows * A->cols; ++i)
+        t = fmax(t, fabs(A->val[i]));
+    return t;
+}
+
+static double tanmax(const dj_mat *A, dj_ctx *c)
+{
+    double t = 0;
+    size_t nn = A && A->tan ? A->rows * A->cols * dj_ctx_tangents(c) : 0;
+    for (size_t i = 0; i < nn; ++i)
+        t = fmax(t, fabs(A->tan[i]));
+    return t;
+}
+
 static int mp_run(void *user, dj_ctx *c, const dj_mat *x, dj_mat **y)
 {
     mprog *P = user;
@@ -779,8 +807,18 @@ static int mp_run(void *user, dj_ctx *c, const dj_mat *x, dj_mat **y)
         const mp_op *o = &P->ops[k];
         dj_mat *extra = NULL;
         size_t ia = o->a & 1 ? nr - 1 - (o->a >> 1) % (nr < 2 ? 1 : 2) : (o->a >> 1) % nr;
+        P->st.cur = k;
         dj_mat *Y = mp_apply(P, c, o, R[ia], R[o->b % nr], &extra);
         scan(P, Y, c);
+        if (Y && Y->tan && P->st.amp[k] > 0) {
+            /* the terms inside a LAPACK-backed rule (A^-1 dB, A^-1 dA X,
+               dA / gap, ...) can be far larger than what comes out: they
+               set the rounding both modes make */
+            double t = tanmax(R[ia], c) + tanmax(R[o->b % nr], c);
+            double v = 1.0 + valmax(R[ia]) + valmax(R[o->b % nr]) + valmax(Y);
+            double dim = (double)(Y->rows + Y->cols + R[ia]->rows + R[ia]->cols);
+            P->st.tmax = fmax(P->st.tmax, P->st.amp[k] * t * v * dim);
+        }
         R[nr++] = Y;
         if (extra) {
             scan(P, extra, c);
@@ -972,8 +1010,14 @@ static void fuzz_matrix(rd *r)
         FUZZ_CHECK(rcf != DJ_OK, "the primal failed (%d) but dj_jacfwd succeeded", rc0);
         return;
     }
-    FUZZ_CHECK(rcf == DJ_OK || derivative_only_code(rcf),
-               "the primal succeeded, dj_jacfwd returned %d", rcf);
+    /* LAPACK that does not converge when eigenvectors are computed for the
+       derivative only (eigh without V: values alone converged in the
+       primal; seen with entries of 1e300 next to 1e-310): a documented
+       limitation (linalg.h), allowed for those operations alone */
+    int vec_fail = rcf == DJ_ELAPACK && (strstr(ferr, "dj_mat_eigh") || strstr(ferr, "dj_mat_svd")
+                                         || strstr(ferr, "dj_mat_norm"));
+    FUZZ_CHECK(rcf == DJ_OK || derivative_only_code(rcf) || vec_fail,
+               "the primal succeeded, dj_jacfwd returned %d (%s)", rcf, ferr);
     if (rcf != DJ_OK)
         return;
 

@@ -20,7 +20,13 @@
  *     where vectors or the nuclear/spectral norm are differentiated. This
  *     is a derivative failure: only in forward and reverse mode, with an
  *     active input; the primal computes the values.
- * Any other non-zero LAPACK info is DJ_ELAPACK (never ignored).
+ * Any other non-zero LAPACK info is DJ_ELAPACK (never ignored). One case
+ * differs between modes: eigh without V computes only eigenvalues in
+ * primal mode but also vectors in forward and reverse mode (the rule needs
+ * them); on matrices scaled beyond reason (entries of 1e300 next to
+ * 1e-310) the vector computation can fail to converge (DJ_ELAPACK; after a
+ * retry with the QR algorithm) where the values alone did. The same holds
+ * for svd and the nuclear and spectral norms.
  * Ill-conditioning is not an error: a nearly singular matrix gives large,
  * inaccurate results, as LAPACK's do; checking the condition is the
  * caller's. The tangent rules are those of RULES.md; each reuses the
