@@ -502,7 +502,9 @@ typedef struct mp_stats {
     double kappa;          /* product of condition numbers */
     size_t cur;            /* the operation running */
     double amp[MP_MAX_OPS];/* its rule's amplification: ||A^-1|| (1 + ||A^-1||),
-                              1 / (eigen- or singular value gap), e^||A|| */
+                              1 / (eigen- or singular value gap), e^||A||,
+                              the largest |partial| of an elementwise op */
+    size_t yreg[MP_MAX_OPS], areg[MP_MAX_OPS][2];   /* registers of result, args */
     double tmax;           /* largest |tangent| of an intermediate */
 } mp_stats;
 
@@ -650,6 +652,86 @@ static dj_mat *mp_unary(dj_ctx *c, unsigned k, const dj_mat *A)
     }
 }
 
+/* The partials of elementwise operation `which` (mp_unary's numbering, or
+ * 100 + k for the binary ones: 0 emul, 1 ediv, 2 epow, 3 emin, 4 emax,
+ * 5 eatan2, 6 ehypot) at one entry. */
+static dj_rule2 ew_rule(unsigned which, double a, double b)
+{
+    dj_rule1 u;
+    dj_rule2 r = { 0, 0, 0 };
+    switch (which) {
+    case 100: return dj_rule_mul(a, b);
+    case 101: return dj_rule_div(a, b);
+    case 102: return dj_rule_pow(a, b);
+    case 103: return dj_rule_fmin(a, b);
+    case 104: return dj_rule_fmax(a, b);
+    case 105: return dj_rule_atan2(a, b);
+    case 106: return dj_rule_hypot(a, b);
+    default: break;
+    }
+    switch (which % 28) {
+    case 0:  u = dj_rule_exp(a); break;
+    case 1:  u = dj_rule_exp2(a); break;
+    case 2:  u = dj_rule_expm1(a); break;
+    case 3:  u = dj_rule_log(a); break;
+    case 4:  u = dj_rule_log2(a); break;
+    case 5:  u = dj_rule_log10(a); break;
+    case 6:  u = dj_rule_log1p(a); break;
+    case 7:  u = dj_rule_sqrt(a); break;
+    case 8:  u = dj_rule_cbrt(a); break;
+    case 9:  u = dj_rule_sin(a); break;
+    case 10: u = dj_rule_cos(a); break;
+    case 11: u = dj_rule_tan(a); break;
+    case 12: u = dj_rule_asin(a); break;
+    case 13: u = dj_rule_acos(a); break;
+    case 14: u = dj_rule_atan(a); break;
+    case 15: u = dj_rule_sinh(a); break;
+    case 16: u = dj_rule_cosh(a); break;
+    case 17: u = dj_rule_tanh(a); break;
+    case 18: u = dj_rule_asinh(a); break;
+    case 19: u = dj_rule_acosh(a); break;
+    case 20: u = dj_rule_atanh(a); break;
+    case 21: u = dj_rule_erf(a); break;
+    case 22: u = dj_rule_erfc(a); break;
+    case 23: u = dj_rule_fabs(a); break;
+    default: u.v = 0; u.g = 0; break;          /* floor ... trunc */
+    }
+    r.v = u.v;
+    r.ga = u.g;
+    return r;
+}
+
+/* The largest |partial| of an elementwise operation over its entries (with
+ * broadcasting): the amplification of its rule (forward: g dA; reverse:
+ * g Yb), which the tolerance must see even when the terms cancel in the
+ * result (a ./ a at a = 1e-308: partials +-1e308). A non-finite partial:
+ * the modes' zero conventions may differ, no comparison. */
+static void gate_elementwise(mprog *P, unsigned which, const dj_mat *A, const dj_mat *B)
+{
+    if (!P->st.collect_cond || A == NULL || (which >= 100 && B == NULL))
+        return;
+    size_t rows = A->rows, cols = A->cols;
+    if (which >= 100) {
+        rows = A->rows > B->rows ? A->rows : B->rows;
+        cols = A->cols > B->cols ? A->cols : B->cols;
+        if ((A->rows != rows && A->rows != 1) || (B->rows != rows && B->rows != 1)
+            || (A->cols != cols && A->cols != 1) || (B->cols != cols && B->cols != 1))
+            return;                                  /* the op fails: EDIM */
+    }
+    double g = 0;
+    for (size_t j = 0; j < cols; ++j)
+        for (size_t i = 0; i < rows; ++i) {
+            double a = A->val[(A->rows == 1 ? 0 : i) + (A->cols == 1 ? 0 : j) * A->rows];
+            double b = which >= 100
+                     ? B->val[(B->rows == 1 ? 0 : i) + (B->cols == 1 ? 0 : j) * B->rows] : 0;
+            dj_rule2 r = ew_rule(which, a, b);
+            if (!isfinite(r.ga) || !isfinite(r.gb))
+                P->st.bad = 1;
+            g = fmax(g, fmax(fabs(r.ga), fabs(r.gb)));
+        }
+    P->st.amp[P->st.cur] = fmax(P->st.amp[P->st.cur], g);
+}
+
 /* One operation; *extra gets a second result (eigh's V, qr's R, svd's U). */
 static dj_mat *mp_apply(mprog *P, dj_ctx *c, const mp_op *o, dj_mat *A, dj_mat *B,
                         dj_mat **extra)
@@ -658,15 +740,16 @@ static dj_mat *mp_apply(mprog *P, dj_ctx *c, const mp_op *o, dj_mat *A, dj_mat *
     switch (o->op % 30) {
     case 0:  return dj_mat_add(c, A, B);
     case 1:  return dj_mat_sub(c, A, B);
-    case 2:  return dj_mat_emul(c, A, B);
-    case 3:  return dj_mat_ediv(c, A, B);
+    case 2:  gate_elementwise(P, 100, A, B); return dj_mat_emul(c, A, B);
+    case 3:  gate_elementwise(P, 101, A, B); return dj_mat_ediv(c, A, B);
     case 4:  return dj_mat_matmul(c, A, (int)(o->p0 & 1), B, (int)(o->p0 & 2));
     case 5:  return dj_mat_transpose(c, A);
     case 6:  return dj_mat_neg(c, A);
     case 7:  return dj_mat_scale(c, A, o->s);
     case 8:  return dj_mat_axpy(c, o->s, A, B);
-    case 9:  case 10: return mp_unary(c, o->p0, A);
+    case 9:  case 10: gate_elementwise(P, o->p0 % 28, A, NULL); return mp_unary(c, o->p0, A);
     case 11:
+        gate_elementwise(P, 102 + o->p0 % 5, A, B);
         switch (o->p0 % 5) {
         case 0:  return dj_mat_epow(c, A, B);
         case 1:  return dj_mat_emin(c, A, B);
@@ -808,6 +891,9 @@ static int mp_run(void *user, dj_ctx *c, const dj_mat *x, dj_mat **y)
         dj_mat *extra = NULL;
         size_t ia = o->a & 1 ? nr - 1 - (o->a >> 1) % (nr < 2 ? 1 : 2) : (o->a >> 1) % nr;
         P->st.cur = k;
+        P->st.yreg[k] = nr;
+        P->st.areg[k][0] = ia;
+        P->st.areg[k][1] = o->b % nr;
         dj_mat *Y = mp_apply(P, c, o, R[ia], R[o->b % nr], &extra);
         scan(P, Y, c);
         if (Y && Y->tan && P->st.amp[k] > 0) {
@@ -886,6 +972,19 @@ static int mp_primal(mprog *P, const double *x, double *y, size_t *m)
 static double adj_max(const mprog *P, dj_ctx *c, int *finite)
 {
     double t = 0;
+    /* the terms inside each rule: amplification times the result's adjoint */
+    for (size_t k = 0; k < P->nops; ++k) {
+        const dj_mat *Y = P->st.yreg[k] < P->nreg ? P->reg[P->st.yreg[k]] : NULL;
+        if (Y == NULL || Y->adj == NULL || P->st.amp[k] <= 0)
+            continue;
+        double a = 0;
+        for (size_t i = 0; i < Y->rows * Y->cols * dj_ctx_tangents(c); ++i)
+            a = fmax(a, fabs(Y->adj[i]));
+        const dj_mat *A = P->reg[P->st.areg[k][0]], *B = P->reg[P->st.areg[k][1]];
+        double v = 1.0 + valmax(A) + valmax(B) + valmax(Y);
+        double dim = (double)(Y->rows + Y->cols + A->rows + A->cols);
+        t = fmax(t, P->st.amp[k] * a * v * dim);
+    }
     for (size_t k = 0; k < P->nreg; ++k) {
         const dj_mat *R = P->reg[k];
         if (R == NULL || R->adj == NULL)

@@ -481,7 +481,7 @@ static void test_linalg(void)
     double indef[4] = { 1, 2, 2, 1 }, rep[4] = { 2, 0, 0, 2 }, zero[4] = { 0, 0, 0, 0 };
     for (int mode = 0; mode < 3; ++mode) {
         /* the same checks in primal, forward and reverse mode */
-        dj_ctx_set_mode(c, (dj_mode)mode, mode ? 2 : 0);
+        dj_ctx_set_mode(c, (dj_mode)mode, mode ? 1 : 0);   /* one tangent block: v[4] */
 #define M22(v) dj_mat_var(c, 2, 2, (v), 2, (v), 4)
 #define M33 dj_mat_var(c, 3, 3, d, 3, d, 9)
 #define M23 dj_mat_var(c, 2, 3, d, 2, d, 6)
