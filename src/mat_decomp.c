@@ -284,21 +284,14 @@ static dj_mat *lapack_fail(dj_ctx *c, const char *op, const char *routine, lapac
 
 /* Symmetric eigendecomposition of the n-by-n a (lower triangle; overwritten
  * by the vectors when jobz == 'V'): w ascending. Returns 0, or fails.
- * With vectors, a divide-and-conquer run that does not converge (info > 0;
- * seen on badly scaled matrices, entries of 1e300 next to 1e-310, whose
- * eigenvalues alone, jobz 'N', converge) is retried with the QR algorithm
- * (dsyev): otherwise eigh without V failed in forward and reverse mode,
- * which need the vectors, where the primal succeeded (found by the
- * fuzzer). */
+ * With vectors, LAPACK can fail to converge (info > 0, DJ_ELAPACK) on
+ * matrices scaled beyond reason (entries of 1e300 next to 1e-310) whose
+ * eigenvalues alone converge: then eigh without V succeeds in primal mode
+ * and fails in forward and reverse mode, which need the vectors (found by
+ * the fuzzer; the QR algorithm, dsyev, failed on the same matrix, so
+ * there is no retry; documented in linalg.h). */
 static int syevd(dj_ctx *c, const char *op, char jobz, size_t n, double *a, double *w)
 {
-    double *a0 = NULL;
-    if (jobz == 'V') {
-        a0 = scratch(c, n * n, op);
-        if (a0 == NULL)
-            return -1;
-        memcpy(a0, a, n * n * sizeof(double));
-    }
     double wq;
     lapack_int iwq, N = (lapack_int)n;
     lapack_int info = LAPACKE_dsyevd_work(LAPACK_COL_MAJOR, jobz, 'L', N, a, N, w, &wq, -1,
@@ -320,15 +313,8 @@ static int syevd(dj_ctx *c, const char *op, char jobz, size_t n, double *a, doub
         return -1;
     info = LAPACKE_dsyevd_work(LAPACK_COL_MAJOR, jobz, 'L', N, a, N, w, work, lwork, iwork,
                                liwork);
-    if (info > 0 && jobz == 'V') {
-        memcpy(a, a0, n * n * sizeof(double));
-        double *work2 = scratch(c, (size_t)(3 * N), op);
-        if (work2 == NULL)
-            return -1;
-        info = LAPACKE_dsyev_work(LAPACK_COL_MAJOR, 'V', 'L', N, a, N, w, work2, 3 * N);
-    }
     if (info != 0) {
-        lapack_fail(c, op, jobz == 'V' ? "dsyevd, then dsyev" : "dsyevd", info);
+        lapack_fail(c, op, "dsyevd", info);
         return -1;
     }
     return 0;

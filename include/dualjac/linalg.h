@@ -24,8 +24,8 @@
  * differs between modes: eigh without V computes only eigenvalues in
  * primal mode but also vectors in forward and reverse mode (the rule needs
  * them); on matrices scaled beyond reason (entries of 1e300 next to
- * 1e-310) the vector computation can fail to converge (DJ_ELAPACK; after a
- * retry with the QR algorithm) where the values alone did. The same holds
+ * 1e-310) the vector computation can fail to converge (DJ_ELAPACK) where
+ * the values alone did. The same holds
  * for svd and the nuclear and spectral norms.
  * Ill-conditioning is not an error: a nearly singular matrix gives large,
  * inaccurate results, as LAPACK's do; checking the condition is the
