@@ -165,6 +165,12 @@ static tfun_params sparams = { SN, 0, 0, 0 };
 static dj_function SF;               /* every form */
 static dj_function SF8;              /* only dj_c8 (dj_eval through a chunk form) */
 static dj_function SFR;              /* only f and f_rvar (reverse mode) */
+/* The same code with n = 1000: single-pass forward runs of SF keep their
+ * values on the stack (no allocation to fail), those of LF do not. */
+#define LN 1000
+#define LM (LN + 1)
+static tfun_params lparams = { LN, 0, 0, 0 };
+static dj_function LF, LF8;
 
 /* A matrix program with LAPACK operations: A is K-by-K (x = vec A),
  * S = A A^T + K I (symmetric positive definite), and the output stacks
@@ -200,6 +206,7 @@ static int lapack_prog(void *user, dj_ctx *c, const dj_mat *x, dj_mat **y)
 static dj_function MF = { .n = MN, .m = MM, .f_mat = lapack_prog };
 
 static double sx[SN], sv[SN], sV[SN * 3], sW[SM * 3], sw[SM];
+static double lx[LN], lv[LN], lV[LN * 3];
 static double mx[MN], mv[MN], mV[MN * 3], mW[MM * 3], mw[MM];
 
 static void setup(void)
@@ -207,7 +214,13 @@ static void setup(void)
     SF = (dj_function){ .n = SN, .m = SM, .user = &sparams, DJ_FORMS(tfun) };
     SF8 = (dj_function){ .n = SN, .m = SM, .user = &sparams, .f_c8 = tfun_c8 };
     SFR = (dj_function){ .n = SN, .m = SM, .user = &sparams, .f = tfun_real, .f_rvar = tfun_rvar };
+    LF = (dj_function){ .n = LN, .m = LM, .user = &lparams, DJ_FORMS(tfun) };
+    LF8 = (dj_function){ .n = LN, .m = LM, .user = &lparams, .f_c8 = tfun_c8 };
     uint64_t seed = 7;
+    for (size_t i = 0; i < LN; ++i)
+        lx[i] = dj_test_rand(&seed, -2, 2), lv[i] = dj_test_rand(&seed, -1, 1);
+    for (size_t i = 0; i < LN * 3; ++i)
+        lV[i] = dj_test_rand(&seed, -1, 1);
     for (size_t i = 0; i < SN; ++i)
         sx[i] = dj_test_rand(&seed, -2, 2), sv[i] = dj_test_rand(&seed, -1, 1);
     for (size_t i = 0; i < SN * 3; ++i)
@@ -357,8 +370,12 @@ static void add_in(call *cl, const void *p, size_t bytes)
 /* The forward drivers, dj_eval. */
 static void test_forward(void)
 {
-    const dj_function *fs[2] = { &SF, &MF };
-    const double *xs[2] = { sx, mx }, *vs[2] = { sv, mv }, *Vs[2] = { sV, mV };
+    /* dj_jacfwd on SF (several passes: the memo of libm results
+       allocates); the single-pass dj_jvp and dj_jvp_batch on LF, whose
+       values do not fit the stack buffer */
+    const dj_function *fs[2] = { &SF, &MF }, *js[2] = { &LF, &MF };
+    const double *xs[2] = { sx, mx }, *jxs[2] = { lx, mx }, *vs[2] = { lv, mv },
+                 *Vs[2] = { lV, mV };
     for (int f = 0; f < 2; ++f) {
         const dj_function *F = fs[f];
         size_t n = F->n, m = F->m;
@@ -369,12 +386,15 @@ static void test_forward(void)
             cl.opts = &o;
             sweep_call(&cl);
         }
-        call cl = make_call("dj_jvp", run_jvp, F, xs[f], 2 * m);
+        F = js[f];
+        n = F->n;
+        m = F->m;
+        call cl = make_call("dj_jvp", run_jvp, F, jxs[f], 2 * m);
         cl.v = vs[f];
         add_in(&cl, vs[f], n * sizeof(double));
         sweep_call(&cl);
         dj_jac_opts o = { 0, 0, NULL, 0, 0 };
-        cl = make_call("dj_jvp_batch", run_jvp_batch, F, xs[f], m + 3 * m);
+        cl = make_call("dj_jvp_batch", run_jvp_batch, F, jxs[f], m + 3 * m);
         cl.V = Vs[f];
         cl.p = 3;
         cl.opts = &o;
@@ -382,7 +402,7 @@ static void test_forward(void)
         sweep_call(&cl);
     }
     /* dj_eval: chunk form only, matrix program */
-    call cl = make_call("dj_eval (dj_c8 form)", run_eval, &SF8, sx, SM);
+    call cl = make_call("dj_eval (dj_c8 form)", run_eval, &LF8, lx, LM);
     sweep_call(&cl);
     cl = make_call("dj_eval (matrix program)", run_eval, &MF, mx, MM);
     sweep_call(&cl);

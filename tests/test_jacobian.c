@@ -290,21 +290,41 @@ static void *failing_malloc(size_t n)
 
 static void test_enomem(void)
 {
+    /* small: one pass keeps its values on the stack and allocates nothing,
+       so it succeeds with every allocation failing */
     tfun_params p = { 10, 0, 0, 0 };
     dj_function F = tfun_function(&p);
     double x[10] = { 0 }, y[11], J[110];
     fail_after = 0;
     CU_ASSERT_EQUAL(dj_set_allocator(failing_malloc, free), DJ_OK);
-    CU_ASSERT_EQUAL(dj_jacfwd(&F, x, y, J, 11, NULL), DJ_ENOMEM);
-    fail_after = 0;
-    CU_ASSERT_EQUAL(dj_jvp(&F, x, x, y, y), DJ_ENOMEM);
-    fail_after = 0;
-    CU_ASSERT_EQUAL(dj_jvp_batch(&F, x, 1, x, 10, y, J, 11, NULL), DJ_ENOMEM);
+    CU_ASSERT_EQUAL(dj_jvp(&F, x, x, y, y), DJ_OK);
+    CU_ASSERT_EQUAL(dj_jvp_batch(&F, x, 1, x, 10, y, J, 11, NULL), DJ_OK);
     dj_function G = { .n = 10, .m = 11, .user = &p, .f_c8 = tfun_c8 };
-    fail_after = 0;
-    CU_ASSERT_EQUAL(dj_eval(&G, x, y), DJ_ENOMEM);
+    CU_ASSERT_EQUAL(dj_eval(&G, x, y), DJ_OK);
     CU_ASSERT_EQUAL(dj_set_allocator(NULL, NULL), DJ_OK);
+    /* large: the values are allocated, and a failure is DJ_ENOMEM */
+    enum { LN = 1000 };
+    tfun_params q = { LN, 0, 0, 0 };
+    dj_function L = tfun_function(&q);
+    double *xl = calloc(LN, sizeof *xl), *yl = calloc(LN + 1, sizeof *yl);
+    double *Jl = calloc((size_t)LN * (LN + 1), sizeof *Jl);
+    CU_ASSERT_FATAL(xl != NULL && yl != NULL && Jl != NULL);
+    CU_ASSERT_EQUAL(dj_set_allocator(failing_malloc, free), DJ_OK);
+    fail_after = 0;
+    CU_ASSERT_EQUAL(dj_jacfwd(&L, xl, yl, Jl, LN + 1, NULL), DJ_ENOMEM);
+    fail_after = 0;
+    CU_ASSERT_EQUAL(dj_jvp(&L, xl, xl, yl, yl), DJ_ENOMEM);
+    fail_after = 0;
+    CU_ASSERT_EQUAL(dj_jvp_batch(&L, xl, 1, xl, LN, yl, Jl, LN + 1, NULL), DJ_ENOMEM);
+    dj_function H = { .n = LN, .m = LN + 1, .user = &q, .f_c8 = tfun_c8 };
+    fail_after = 0;
+    CU_ASSERT_EQUAL(dj_eval(&H, xl, yl), DJ_ENOMEM);
+    CU_ASSERT_EQUAL(dj_set_allocator(NULL, NULL), DJ_OK);
+    CU_ASSERT_EQUAL(dj_jacfwd(&L, xl, yl, Jl, LN + 1, NULL), DJ_OK);
     CU_ASSERT_EQUAL(dj_jacfwd(&F, x, y, J, 11, NULL), DJ_OK);
+    free(xl);
+    free(yl);
+    free(Jl);
 }
 
 int main(void)

@@ -30,7 +30,13 @@
  * for a program that returns no result, DJ_EDIM for one whose result does
  * not have m entries) leaves y (when given) and the whole output block
  * (the m-by-n J, m-by-p JV, n-by-q JTW) set to NaN, never a partial
- * result; nothing outside that block is written. */
+ * result; nothing outside that block is written.
+ *
+ * Memory: the forward drivers hold the n + m input and output values of
+ * one pass (n + m times the size of one chunk value). Up to 12 KB of them
+ * live on the calling thread's stack (no allocation: a 16-variable problem
+ * at 16 lanes, for instance); beyond that they are allocated through the
+ * allocator hook (alloc.h) and freed before the driver returns. */
 #ifndef DUALJAC_JACOBIAN_H
 #define DUALJAC_JACOBIAN_H
 
