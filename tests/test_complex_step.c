@@ -9,6 +9,7 @@
 #include "dualjac.h"
 #include "dj_test.h"
 #include "mgh.h"
+#include "plant.h"
 
 typedef struct tfun_params {
     size_t n;
@@ -385,19 +386,7 @@ static void test_mgh_accuracy(void)
 
 /* ---- the check against the complex step ------------------------------------------ */
 
-static int g_planted, g_caught, g_passed, g_correct;
-static int g_kind_planted[5], g_kind_caught[5];   /* sign, 1e-4, swap, transpose, scale */
-
-static int count(int k, int caught)
-{
-    g_planted++;
-    g_kind_planted[k]++;
-    if (caught) {
-        g_caught++;
-        g_kind_caught[k]++;
-    }
-    return caught;
-}
+static int g_passed, g_correct;
 
 static int check_cs(const dj_function *F, const double *x, const double *W, size_t m,
                     dj_check_report *rep)
@@ -406,100 +395,24 @@ static int check_cs(const dj_function *F, const double *x, const double *W, size
     return dj_check_jacobian_ex(F, x, W, m, &o, rep, NULL, NULL, NULL);
 }
 
-static void report_miss(const char *what, const mgh_problem *p, double f,
-                        const dj_check_report *rep, size_t wi, size_t wj)
-{
-    fprintf(stderr, "\n  %s on %s n=%zu x%g not caught (expected (%zu, %zu))\n", what,
-            p->name, p->n, f, wi, wj);
-    dj_check_report_fprint(stderr, rep);
-}
-
+/* one of each kind (plant.h) in J at f x0 */
 static void plant_all(const mgh_problem *p, double f, const double *x, const double *J,
                       double *W)
 {
     size_t n = p->n, m = p->m;
-    dj_check_report rep;
-    size_t big = 0, jm = n / 2, bigm = jm * m;
-    for (size_t e = 0; e < m * n; ++e)
-        if (fabs(J[e]) > fabs(J[big]))
-            big = e;
-    for (size_t e = jm * m; e < (jm + 1) * m; ++e)
-        if (fabs(J[e]) > fabs(J[bigm]))
-            bigm = e;
-
-    /* 1. a sign flipped (the largest entry of the middle column) */
-    memcpy(W, J, m * n * sizeof *W);
-    if (W[bigm] != 0) {
-        W[bigm] = -W[bigm];
-        if (!count(0, check_cs(&p->F, x, W, m, &rep) == DJ_ECHECK
-                          && rep.worst_row == bigm % m && rep.worst_col == bigm / m))
-            report_miss("sign flip", p, f, &rep, bigm % m, bigm / m);
-    }
-    /* 2. one entry off by 1e-4 relative: the largest, and a middle one of
-     * the middle column */
-    size_t es[2] = { big, jm * m + m / 2 };
-    for (int t = 0; t < 2; ++t) {
-        size_t e = es[t];
-        if (J[e] == 0)
-            continue;
-        memcpy(W, J, m * n * sizeof *W);
-        W[e] *= 1 + 1e-4;
-        if (!count(1, check_cs(&p->F, x, W, m, &rep) == DJ_ECHECK
-                          && rep.worst_row == e % m && rep.worst_col == e / m))
-            report_miss("1e-4 entry", p, f, &rep, e % m, e / m);
-    }
-    /* 3. two columns swapped: the pair that differs most */
-    if (n >= 2) {
-        size_t c1 = 0, c2 = 1;
-        double dmax = -1;
-        for (size_t a = 0; a < n; ++a)
-            for (size_t b = a + 1; b < n; ++b) {
-                double d = 0;
-                for (size_t i = 0; i < m; ++i)
-                    d = fmax(d, fabs(J[i + a * m] - J[i + b * m]));
-                if (d > dmax) {
-                    dmax = d;
-                    c1 = a;
-                    c2 = b;
-                }
-            }
-        if (dmax > 0) {
-            memcpy(W, J, m * n * sizeof *W);
-            for (size_t i = 0; i < m; ++i) {
-                W[i + c1 * m] = J[i + c2 * m];
-                W[i + c2 * m] = J[i + c1 * m];
-            }
-            if (!count(2, check_cs(&p->F, x, W, m, &rep) == DJ_ECHECK
-                              && (rep.worst_col == c1 || rep.worst_col == c2)
-                              && W[rep.worst_row + rep.worst_col * m]
-                                     != J[rep.worst_row + rep.worst_col * m]))
-                report_miss("column swap", p, f, &rep, 0, c1);
-        }
-    }
-    /* 4. transposed (square, not symmetric) */
-    if (m == n) {
-        double asym = 0;
-        for (size_t i = 0; i < n; ++i)
-            for (size_t j = 0; j < n; ++j)
-                asym = fmax(asym, fabs(J[i + j * m] - J[j + i * m]));
-        if (asym > 0) {
-            for (size_t i = 0; i < n; ++i)
-                for (size_t j = 0; j < n; ++j)
-                    W[i + j * m] = J[j + i * m];
-            size_t r = 0, c = 0;
-            if (!count(3, check_cs(&p->F, x, W, m, &rep) == DJ_ECHECK
-                              && (r = rep.worst_row, c = rep.worst_col, r != c)
-                              && J[r + c * m] != J[c + r * m]))
-                report_miss("transpose", p, f, &rep, 0, 0);
-        }
-    }
-    /* 5. scaled by 1 + 1e-6: out of tolerance by orders (every entry not
-     * tiny against its row fails) */
-    for (size_t e = 0; e < m * n; ++e)
-        W[e] = J[e] * (1 + 1e-6);
-    if (!count(4, check_cs(&p->F, x, W, m, &rep) == DJ_ECHECK && rep.n_fail > 0
-                      && rep.worst_ratio > 1e3 && W[rep.worst_row + rep.worst_col * m] != 0))
-        report_miss("1e-6 scaling", p, f, &rep, 0, 0);
+    plant_ctx c = plant_begin(p, f, x, J, W, check_cs);
+    plant_sign(&c);
+    /* the 1e-4 error twice: at the largest entry, and at a middle one of
+     * the middle column (where nonzero) */
+    size_t es[2] = { c.big, n / 2 * m + m / 2 };
+    for (int t = 0; t < 2; ++t)
+        if (J[es[t]] != 0)
+            plant_entry(&c, es[t]);
+    plant_swap(&c);
+    plant_transpose(&c);
+    /* out of tolerance by orders: every entry not tiny against its row
+     * fails */
+    plant_scale(&c, 1e3);
 }
 
 static void test_planted_and_correct(void)
