@@ -43,7 +43,7 @@ int dj_chunk_plan_make(const dj_function *F, size_t p, const dj_jac_opts *opts,
 {
     int chunk = opts ? opts->chunk : 0;
     int max_chunk = opts && opts->max_chunk > 0 ? opts->max_chunk : DJ_CHUNK_MAX;
-    if (F == NULL || plan == NULL)
+    if (F == NULL || plan == NULL || (opts && (opts->chunk < 0 || opts->max_chunk < 0)))
         return DJ_EARG;
     if (p == 0)
         return DJ_EDIM;

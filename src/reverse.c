@@ -43,7 +43,7 @@ static int rev_run(const dj_function *F, const double *x, size_t q, const double
     size_t w = opts && opts->chunk > 0 ? (size_t)opts->chunk
              : opts && opts->max_chunk > 0 ? (size_t)opts->max_chunk
              : mat ? DJ_REV_CHUNK_MAT : DJ_REV_CHUNK_SCALAR;
-    if (opts && opts->chunk < 0)
+    if (opts && (opts->chunk < 0 || opts->max_chunk < 0))
         return DJ_EARG;
     if (w > q)
         w = q;

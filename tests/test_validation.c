@@ -144,6 +144,12 @@ static void test_drivers_sizes(void)
     o.chunk = -8;
     CU_ASSERT_EQUAL(dj_jacfwd(&F, x, y, J, 4, &o), DJ_EARG);
     CU_ASSERT_EQUAL(dj_jacrev(&F, x, y, J, 4, &o), DJ_EARG);
+    o.chunk = 0;
+    o.max_chunk = -1;
+    CU_ASSERT_EQUAL(dj_chunk_plan_make(&F, 3, &o, &plan), DJ_EARG);
+    CU_ASSERT_EQUAL(dj_jacfwd(&F, x, y, J, 4, &o), DJ_EARG);
+    CU_ASSERT_EQUAL(dj_jacrev(&F, x, y, J, 4, &o), DJ_EARG);
+    o.max_chunk = 0;
     dj_function G = F;
     G.f_c16 = NULL;
     o.chunk = 16;

@@ -113,7 +113,8 @@ typedef struct dj_jac_opts {
                         form must be given); matrix programs and reverse
                         mode: any p >= 1 */
     int max_chunk;   /* with chunk == 0: widest width the choice may use;
-                        0 = no limit */
+                        0 = no limit (negative chunk or max_chunk:
+                        DJ_EARG) */
     dj_ctx *ctx;     /* matrix programs: the context to run in (kept and
                         reused: no allocation after the first call); NULL:
                         one is made for the call */
