@@ -113,7 +113,7 @@ int dj_mat_get(const dj_mat *A, double *out, size_t ld)
 {
     if (A == NULL || out == NULL)
         return DJ_EARG;
-    if (ld < A->rows)
+    if (ld < A->rows || !dj_array_fits_(ld, A->cols))
         return DJ_EDIM;
     copy_out(out, ld, A->val, A->rows, A->cols);
     return DJ_OK;
@@ -123,7 +123,7 @@ int dj_mat_get_tangent(const dj_ctx *c, const dj_mat *A, size_t k, double *out, 
 {
     if (c == NULL || A == NULL || out == NULL)
         return DJ_EARG;
-    if (ld < A->rows || k >= c->p)
+    if (ld < A->rows || k >= c->p || !dj_array_fits_(ld, A->cols))
         return DJ_EDIM;
     if (A->tan == NULL) {
         for (size_t j = 0; j < A->cols; ++j)

@@ -75,7 +75,7 @@ int dj_mat_get_adjoint(const dj_ctx *c, const dj_mat *A, size_t k, double *out, 
 {
     if (c == NULL || A == NULL || out == NULL)
         return DJ_EARG;
-    if (ld < A->rows || k >= c->p)
+    if (ld < A->rows || k >= c->p || !dj_array_fits_(ld, A->cols))
         return DJ_EDIM;
     size_t n = dj_numel_(A);
     for (size_t j = 0; j < A->cols; ++j)

@@ -386,6 +386,9 @@ static void test_mat_create(void)
     CU_ASSERT_EQUAL(dj_mat_get(NULL, out, 2), DJ_EARG);
     CU_ASSERT_EQUAL(dj_mat_get(A, NULL, 2), DJ_EARG);
     CU_ASSERT_EQUAL(dj_mat_get(A, out, 1), DJ_EDIM);
+    fill(out, 20, SENT);
+    CU_ASSERT_EQUAL(dj_mat_get(A, out, BIG), DJ_EDIM);        /* out + ld wraps */
+    CU_ASSERT(all_equal(out, 20, SENT));
     CU_ASSERT_EQUAL(dj_mat_get_tangent(NULL, A, 0, out, 2), DJ_EARG);
     CU_ASSERT_EQUAL(dj_mat_get_tangent(c, A, 0, out, 2), DJ_EDIM);   /* primal: p = 0 */
     CU_ASSERT_EQUAL(dj_mat_get_adjoint(c, A, 0, out, 2), DJ_EDIM);
@@ -589,9 +592,19 @@ static void test_backward(void)
     CU_ASSERT_EQUAL(dj_ctx_backward(c, Y, yb, 4), DJ_OK);
     CU_ASSERT_EQUAL(dj_mat_get_adjoint(c, A, 2, out, 2), DJ_EDIM);  /* k >= q */
     CU_ASSERT_EQUAL(dj_mat_get_adjoint(c, A, 1, out, 1), DJ_EDIM);
+    CU_ASSERT_EQUAL(dj_mat_get_adjoint(c, A, 1, out, BIG), DJ_EDIM);
     CU_ASSERT_EQUAL(dj_mat_get_adjoint(c, A, 1, NULL, 2), DJ_EARG);
     CU_ASSERT_EQUAL(dj_mat_get_adjoint(c, A, 1, out, 2), DJ_OK);
     CU_ASSERT_EQUAL(out[0], 3.0);
+    /* tangents out: the same checks */
+    dj_ctx_set_mode(c, DJ_MODE_FORWARD, 1);
+    A = dj_mat_var(c, 2, 2, d, 2, d, 4);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(A);
+    CU_ASSERT_EQUAL(dj_mat_get_tangent(c, A, 0, out, BIG), DJ_EDIM);
+    CU_ASSERT_EQUAL(dj_mat_get_tangent(c, A, 1, out, 2), DJ_EDIM);
+    CU_ASSERT_EQUAL(dj_mat_get_tangent(c, A, 0, out, 1), DJ_EDIM);
+    CU_ASSERT_EQUAL(dj_mat_get_tangent(c, A, 0, out, 2), DJ_OK);
+    CU_ASSERT_EQUAL(out[3], 4.0);
     dj_ctx_free(c);
 }
 

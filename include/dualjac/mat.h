@@ -144,7 +144,8 @@ int dj_ctx_backward(dj_ctx *c, const dj_mat *Y, const double *Yb, size_t ldyb);
 
 /* dj_mat_get_adjoint: adjoint block k of A after the sweep (zeros if the
  * sweep did not reach A), into out with leading dimension ld.
- * Errors: DJ_EARG (NULL), DJ_EDIM (ld < rows, k >= q). */
+ * Errors: DJ_EARG (NULL), DJ_EDIM (ld < rows, ld cols overflowing,
+ * k >= q). */
 int dj_mat_get_adjoint(const dj_ctx *c, const dj_mat *A, size_t k, double *out, size_t ld);
 
 /* dj_ctx_tape_ops: tape entries recorded since the last reset (one per
@@ -175,7 +176,8 @@ dj_mat *dj_mat_var(dj_ctx *c, size_t rows, size_t cols, const double *data,
 
 /* Copies out: values into out (column-major, ld >= rows); tangent block k
  * into out (zeros for a constant). Return DJ_OK, DJ_EARG (a NULL
- * argument) or DJ_EDIM (ld < rows; k >= p, so always in primal mode). */
+ * argument) or DJ_EDIM (ld < rows or ld cols overflowing; k >= p, so
+ * always in primal mode). */
 int dj_mat_get(const dj_mat *A, double *out, size_t ld);
 int dj_mat_get_tangent(const dj_ctx *c, const dj_mat *A, size_t k, double *out, size_t ld);
 
