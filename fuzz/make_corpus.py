@@ -5,15 +5,17 @@ One seed per matrix operation code of fuzz_dualjac.c (a square input, so the
 LAPACK-backed operations are reached, with the SPD helper in front of the
 factorizations that need it), a few multi-operation matrix programs, and
 scalar programs over every scalar operation. The byte layout is the
-decoder's in fuzz_dualjac.c; libFuzzer mutates from here. Run from the
-repository root: python3 fuzz/make_corpus.py"""
+decoder's in fuzz_dualjac.c; libFuzzer mutates from here. Files named
+regress_* are inputs the fuzzer found (each broke an invariant once) and
+are left alone. Run from the repository root: python3 fuzz/make_corpus.py"""
 import os
 import random
 
 out = os.path.join(os.path.dirname(os.path.abspath(__file__)), "corpus")
 os.makedirs(out, exist_ok=True)
 for f in os.listdir(out):
-    os.remove(os.path.join(out, f))
+    if not f.startswith("regress_"):      # inputs the fuzzer found: kept
+        os.remove(os.path.join(out, f))
 rng = random.Random(7)
 
 
