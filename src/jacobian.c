@@ -168,8 +168,9 @@ static void transpose8(const double *base, size_t stride, double *J, size_t ld)
 static void extract_lanes(const double *base, size_t stride, size_t off, size_t m,
                           size_t cols, double *J, size_t ld)
 {
-    size_t i0 = 0, k0 = 0;
+    size_t k0 = 0;
 #if DJ_HAVE_TRANSPOSE8_
+    size_t i0 = 0;
     for (; k0 + 8 <= cols; k0 += 8)
         for (i0 = 0; i0 + 8 <= m; i0 += 8)
             transpose8(base + i0 * stride + off + k0, stride, J + i0 + k0 * ld, ld);
