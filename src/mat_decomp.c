@@ -186,8 +186,7 @@ static void rtri_op(int solve, int trans, size_t m, size_t n, size_t q, const do
     unstack(s, m, n, q, beta, Y);
 }
 
-/* Transpose each of q n-by-n blocks in place. */
-static void transpose_blocks(double *a, size_t n, size_t q)
+void dj_transpose_blocks_(double *a, size_t n, size_t q)
 {
     for (size_t k = 0; k < q; ++k) {
         double *t = a + k * n * n;
@@ -197,6 +196,20 @@ static void transpose_blocks(double *a, size_t n, size_t q)
                 t[i + j * n] = t[j + i * n];
                 t[j + i * n] = x;
             }
+    }
+}
+
+void dj_add_sym_lower_(double *ab, const double *h, size_t n, size_t q)
+{
+    size_t nn = n * n;
+    for (size_t k = 0; k < q; ++k) {
+        const double *hk = h + k * nn;
+        double *a = ab + k * nn;
+        for (size_t j = 0; j < n; ++j) {
+            a[j + j * n] += hk[j + j * n];
+            for (size_t i = j + 1; i < n; ++i)
+                a[i + j * n] += hk[i + j * n] + hk[j + i * n];
+        }
     }
 }
 
@@ -403,17 +416,9 @@ static void bw_eigh(dj_ctx *c, const dj_tape_entry_ *e)
             }
     }
     lmul(0, n, n, n, q, 1.0, V, n, G, 0.0, W);               /* W_k = V G_k */
-    transpose_blocks(W, n, q);                               /* G_k V^T */
+    dj_transpose_blocks_(W, n, q);                           /* G_k V^T */
     lmul(0, n, n, n, q, 1.0, V, n, W, 0.0, G);               /* H_k */
-    for (size_t k = 0; k < q; ++k) {
-        const double *h = G + k * nn;
-        double *a = ab + k * nn;
-        for (size_t j = 0; j < n; ++j) {
-            a[j + j * n] += h[j + j * n];
-            for (size_t i = j + 1; i < n; ++i)
-                a[i + j * n] += h[i + j * n] + h[j + i * n];
-        }
-    }
+    dj_add_sym_lower_(ab, G, n, q);
 }
 
 /* lam ascending; V sign-normalized. Tangents: S_k = the symmetric matrix of
@@ -513,15 +518,7 @@ dj_mat *dj_mat_eigh(dj_ctx *c, const dj_mat *A, dj_mat **V)
         }
         /* T_k^T = S_k V (S_k symmetric), so P_k = V^T S_k V = V^T T_k^T:
            transpose each block in place, then one GEMM */
-        for (size_t k = 0; k < p; ++k) {
-            double *t = T + k * nn;
-            for (size_t j = 0; j < n; ++j)
-                for (size_t i = j + 1; i < n; ++i) {
-                    double x = t[i + j * n];
-                    t[i + j * n] = t[j + i * n];
-                    t[j + i * n] = x;
-                }
-        }
+        dj_transpose_blocks_(T, n, p);
         lmul(1, n, n, n, p, 1.0, vec, n, T, 0.0, S);       /* S_k <- P_k */
         for (size_t k = 0; k < p; ++k) {
             double *P = S + k * nn;

@@ -110,4 +110,13 @@ double *dj_adj_(dj_ctx *c, const dj_mat *A);
 
 static inline size_t dj_numel_(const dj_mat *A) { return A->rows * A->cols; }
 
+/* Each of the q n-by-n blocks of a (stored one after another) transposed
+ * in place. */
+void dj_transpose_blocks_(double *a, size_t n, size_t q);
+
+/* The adjoint of an operation that reads only the lower triangle of a
+ * symmetric input (chol, eigh): for each of q blocks, the lower triangle
+ * of H_k + H_k^T (diagonal once) added to ab_k. */
+void dj_add_sym_lower_(double *ab, const double *h, size_t n, size_t q);
+
 #endif

@@ -814,26 +814,10 @@ static void bw_chol(dj_ctx *c, const dj_tape_entry_ *e)
     }
     cblas_dtrsm(CblasColMajor, CblasLeft, CblasLower, CblasTrans, CblasNonUnit, N, NQ, 1.0,
                 Lm->val, N, W, N);
-    for (size_t k = 0; k < q; ++k) {
-        double *d = W + k * nn;
-        for (size_t j = 0; j < n; ++j)
-            for (size_t i = j + 1; i < n; ++i) {
-                double t = d[i + j * n];
-                d[i + j * n] = d[j + i * n];
-                d[j + i * n] = t;
-            }
-    }
+    dj_transpose_blocks_(W, n, q);
     cblas_dtrsm(CblasColMajor, CblasLeft, CblasLower, CblasTrans, CblasNonUnit, N, NQ, 1.0,
                 Lm->val, N, W, N);
-    for (size_t k = 0; k < q; ++k) {
-        const double *d = W + k * nn;
-        double *a = ab + k * nn;
-        for (size_t j = 0; j < n; ++j) {
-            a[j + j * n] += d[j + j * n];
-            for (size_t i = j + 1; i < n; ++i)
-                a[i + j * n] += d[i + j * n] + d[j + i * n];
-        }
-    }
+    dj_add_sym_lower_(ab, W, n, q);
 }
 
 /* L = chol(A) from A's lower triangle (potrf). dL_k = L Phi(X_k), X_k =
