@@ -2,108 +2,13 @@
  * output of every op against finite differences and one-direction runs
  * (mat_check.h) for several shapes and p in {1, 3, 8, 17}, on matrices with
  * well-separated spectra; the algebraic properties of the factors (with
- * their tangents); the sign conventions; the error paths. */
+ * their tangents); the sign conventions; the error paths. The test
+ * matrices, shapes and one-output programs are decomp_ops.h's. */
 #include "mat_check.h"
 #include "decomp_ops.h"
 
 static const size_t ps[] = { 1, 3, 8, 17 };
 #define NPS (sizeof ps / sizeof *ps)
-
-/* ---- test matrices ---------------------------------------------------------- */
-
-/* A symmetric matrix with the spectrum d: Q diag(d) Q^T with Q a product of
- * three reflectors (dense). */
-static void sym_known(uint64_t *seed, double *a, size_t n, const double *d)
-{
-    double *q = calloc(n * n, sizeof *q);
-    for (size_t i = 0; i < n; ++i)
-        q[i + i * n] = 1;
-    for (int t = 0; t < 3; ++t)
-        reflect(seed, q, n, n, 0);
-    for (size_t j = 0; j < n; ++j)
-        for (size_t i = 0; i < n; ++i) {
-            double s = 0;
-            for (size_t k = 0; k < n; ++k)
-                s += q[i + k * n] * d[k] * q[j + k * n];
-            a[i + j * n] = s;
-        }
-    for (size_t j = 0; j < n; ++j)
-        for (size_t i = 0; i < j; ++i)
-            a[i + j * n] = a[j + i * n];
-    free(q);
-}
-
-static void sym_test_matrix(uint64_t *seed, double *a, size_t n)
-{
-    double *d = malloc(n * sizeof *d);
-    for (size_t i = 0; i < n; ++i)
-        d[i] = (double)i - (double)n / 2 + 0.25 + 0.1 * dj_test_rand(seed, 0, 1);
-    sym_known(seed, a, n, d);
-    free(d);
-}
-
-/* ---- programs: one output each ---------------------------------------------- */
-
-static dj_mat *p_eig_vals(dj_ctx *c, dj_mat **in, void *u) { (void)u; return dj_mat_eigh(c, in[0], NULL); }
-static dj_mat *p_eig_vals_v(dj_ctx *c, dj_mat **in, void *u)
-{
-    (void)u;
-    dj_mat *V;
-    return dj_mat_eigh(c, in[0], &V);
-}
-static dj_mat *p_eig_vecs(dj_ctx *c, dj_mat **in, void *u)
-{
-    (void)u;
-    dj_mat *V = NULL;
-    return dj_mat_eigh(c, in[0], &V) ? V : NULL;
-}
-static dj_mat *p_qr_q(dj_ctx *c, dj_mat **in, void *u) { (void)u; return dj_mat_qr(c, in[0], NULL); }
-static dj_mat *p_qr_q_r(dj_ctx *c, dj_mat **in, void *u)
-{
-    (void)u;
-    dj_mat *R;
-    return dj_mat_qr(c, in[0], &R);
-}
-static dj_mat *p_qr_r(dj_ctx *c, dj_mat **in, void *u)
-{
-    (void)u;
-    dj_mat *R = NULL;
-    return dj_mat_qr(c, in[0], &R) ? R : NULL;
-}
-static dj_mat *p_svd_s(dj_ctx *c, dj_mat **in, void *u) { (void)u; return dj_mat_svd(c, in[0], NULL, NULL); }
-static dj_mat *p_svd_s_uv(dj_ctx *c, dj_mat **in, void *u)
-{
-    (void)u;
-    dj_mat *U, *V;
-    return dj_mat_svd(c, in[0], &U, &V);
-}
-static dj_mat *p_svd_u(dj_ctx *c, dj_mat **in, void *u)
-{
-    (void)u;
-    dj_mat *U = NULL;
-    return dj_mat_svd(c, in[0], &U, NULL) ? U : NULL;
-}
-static dj_mat *p_svd_v(dj_ctx *c, dj_mat **in, void *u)
-{
-    (void)u;
-    dj_mat *V = NULL;
-    return dj_mat_svd(c, in[0], NULL, &V) ? V : NULL;
-}
-static dj_mat *p_svd_uv_u(dj_ctx *c, dj_mat **in, void *u)     /* both asked, U out */
-{
-    (void)u;
-    dj_mat *U = NULL, *V = NULL;
-    return dj_mat_svd(c, in[0], &U, &V) ? U : NULL;
-}
-static dj_mat *p_svd_uv_v(dj_ctx *c, dj_mat **in, void *u)
-{
-    (void)u;
-    dj_mat *U = NULL, *V = NULL;
-    return dj_mat_svd(c, in[0], &U, &V) ? V : NULL;
-}
-static dj_mat *p_norm2(dj_ctx *c, dj_mat **in, void *u) { (void)u; return dj_mat_norm_2(c, in[0]); }
-
-typedef struct { const char *name; mc_prog f; } prog_entry;
 
 static int run_all_p(const char *name, mc_prog f, const mc_input *in, uint64_t seed,
                      double fd_tol, double exact_tol)
@@ -119,6 +24,19 @@ static int run_all_p(const char *name, mc_prog f, const mc_input *in, uint64_t s
     return fails;
 }
 
+/* Each program on the m-by-n a: varying (every p), and constant (p = 3). */
+static void check_progs(const prog_entry *progs, size_t np, size_t m, size_t n, const double *a,
+                        uint64_t seed)
+{
+    for (size_t o = 0; o < np; ++o) {
+        mc_input in[1] = { { m, n, a, MC_GENERAL } };
+        CU_ASSERT_EQUAL(run_all_p(progs[o].name, progs[o].f, in, seed, 1e-6, 1e-13), 0);
+        in[0].kind = MC_CONST;
+        CU_ASSERT_EQUAL(mat_check(progs[o].name, progs[o].f, NULL, 1, in, 3, seed, 1e-6,
+                                  1e-13), 0);
+    }
+}
+
 /* ---- forward rules against finite differences ------------------------------- */
 
 static void test_eigh_rules(void)
@@ -126,10 +44,9 @@ static void test_eigh_rules(void)
     const prog_entry progs[] = { { "eigh values", p_eig_vals },
                                  { "eigh values (vectors asked)", p_eig_vals_v },
                                  { "eigh vectors", p_eig_vecs } };
-    const size_t ns[] = { 1, 2, 5, 16, 32 };
     uint64_t seed = 2024;
-    for (size_t s = 0; s < sizeof ns / sizeof *ns; ++s) {
-        size_t n = ns[s];
+    for (size_t s = 0; s < DEC_NNS; ++s) {
+        size_t n = dec_ns[s];
         double *a = malloc(n * n * sizeof *a);
         sym_test_matrix(&seed, a, n);
         for (size_t o = 0; o < 3; ++o) {
@@ -151,21 +68,12 @@ static void test_qr_rules(void)
 {
     const prog_entry progs[] = { { "qr Q", p_qr_q }, { "qr Q (R asked)", p_qr_q_r },
                                  { "qr R", p_qr_r } };
-    const size_t shapes[][2] = { { 1, 1 }, { 5, 5 }, { 7, 3 }, { 32, 32 }, { 64, 16 }, { 9, 1 } };
     uint64_t seed = 31;
-    for (size_t s = 0; s < sizeof shapes / sizeof *shapes; ++s) {
-        size_t m = shapes[s][0], n = shapes[s][1];
+    for (size_t s = 0; s < NQR_SHAPES; ++s) {
+        size_t m = qr_shapes[s][0], n = qr_shapes[s][1];
         double *a = malloc(m * n * sizeof *a);
-        mc_rand(&seed, a, m * n, -1, 1);
-        for (size_t j = 0; j < n; ++j)          /* well conditioned: a strong diagonal */
-            a[j + j * m] += (double)n * (j % 2 ? -1 : 1);
-        for (size_t o = 0; o < 3; ++o) {
-            mc_input in[1] = { { m, n, a, MC_GENERAL } };
-            CU_ASSERT_EQUAL(run_all_p(progs[o].name, progs[o].f, in, seed, 1e-6, 1e-13), 0);
-            in[0].kind = MC_CONST;
-            CU_ASSERT_EQUAL(mat_check(progs[o].name, progs[o].f, NULL, 1, in, 3, seed, 1e-6,
-                                      1e-13), 0);
-        }
+        qr_test_matrix(&seed, a, m, n);
+        check_progs(progs, sizeof progs / sizeof *progs, m, n, a, seed);
         free(a);
     }
 }
@@ -176,19 +84,12 @@ static void test_svd_rules(void)
                                  { "svd U", p_svd_u }, { "svd V", p_svd_v },
                                  { "svd U (both asked)", p_svd_uv_u },
                                  { "svd V (both asked)", p_svd_uv_v } };
-    const size_t shapes[][2] = { { 1, 1 }, { 5, 5 }, { 7, 3 }, { 32, 32 }, { 64, 16 }, { 6, 1 } };
     uint64_t seed = 57;
-    for (size_t s = 0; s < sizeof shapes / sizeof *shapes; ++s) {
-        size_t m = shapes[s][0], n = shapes[s][1];
+    for (size_t s = 0; s < NSVD_SHAPES; ++s) {
+        size_t m = svd_shapes[s][0], n = svd_shapes[s][1];
         double *a = malloc(m * n * sizeof *a);
         svd_separated(&seed, a, m, n, 1.0);
-        for (size_t o = 0; o < sizeof progs / sizeof *progs; ++o) {
-            mc_input in[1] = { { m, n, a, MC_GENERAL } };
-            CU_ASSERT_EQUAL(run_all_p(progs[o].name, progs[o].f, in, seed, 1e-6, 1e-13), 0);
-            in[0].kind = MC_CONST;
-            CU_ASSERT_EQUAL(mat_check(progs[o].name, progs[o].f, NULL, 1, in, 3, seed, 1e-6,
-                                      1e-13), 0);
-        }
+        check_progs(progs, sizeof progs / sizeof *progs, m, n, a, seed);
         free(a);
     }
 }
@@ -197,22 +98,12 @@ static void test_svd_rules(void)
  * several scalings. */
 static void test_expm_rules(void)
 {
-    const size_t ns[] = { 1, 2, 5, 16, 32 };
-    const double norms[] = { 0.01, 0.2, 0.8, 1.9, 4.5, 20.0, 60.0 };
     uint64_t seed = 99;
-    for (size_t s = 0; s < sizeof ns / sizeof *ns; ++s)
-        for (size_t t = 0; t < sizeof norms / sizeof *norms; ++t) {
-            size_t n = ns[s];
-            double *a = malloc(n * n * sizeof *a), nrm = 0;
-            mc_rand(&seed, a, n * n, -1, 1);
-            for (size_t j = 0; j < n; ++j) {
-                double cs = 0;
-                for (size_t i = 0; i < n; ++i)
-                    cs += fabs(a[i + j * n]);
-                nrm = fmax(nrm, cs);
-            }
-            for (size_t i = 0; i < n * n; ++i)
-                a[i] *= norms[t] / nrm;
+    for (size_t s = 0; s < DEC_NNS; ++s)
+        for (size_t t = 0; t < NEXPM_NORMS; ++t) {
+            size_t n = dec_ns[s];
+            double *a = malloc(n * n * sizeof *a);
+            rand_norm1(&seed, a, n, expm_norms[t]);
             mc_input in[1] = { { n, n, a, MC_GENERAL } };
             CU_ASSERT_EQUAL(run_all_p("expm", p_expm, in, seed, 1e-6, 1e-13), 0);
             if (t == 3) {
@@ -226,22 +117,11 @@ static void test_expm_rules(void)
 
 static void test_norm_rules(void)
 {
-    const size_t shapes[][2] = { { 1, 1 }, { 5, 5 }, { 7, 3 }, { 3, 7 }, { 32, 32 },
-                                 { 64, 16 }, { 16, 64 }, { 1, 6 } };
     uint64_t seed = 4242;
-    for (size_t s = 0; s < sizeof shapes / sizeof *shapes; ++s) {
-        size_t m = shapes[s][0], n = shapes[s][1];
+    for (size_t s = 0; s < NNORM_SHAPES; ++s) {
+        size_t m = norm_shapes[s][0], n = norm_shapes[s][1];
         double *a = malloc(m * n * sizeof *a);
-        if (m >= n) {
-            svd_separated(&seed, a, m, n, 0.5);
-        } else {                                /* the transpose of a separated one */
-            double *t = malloc(m * n * sizeof *t);
-            svd_separated(&seed, t, n, m, 0.5);
-            for (size_t j = 0; j < n; ++j)
-                for (size_t i = 0; i < m; ++i)
-                    a[i + j * m] = t[j + i * n];
-            free(t);
-        }
+        svd_separated_any(&seed, a, m, n, 0.5);
         mc_input in[1] = { { m, n, a, MC_GENERAL } };
         CU_ASSERT_EQUAL(run_all_p("norm_fro", p_fro, in, seed, 1e-6, 1e-13), 0);
         CU_ASSERT_EQUAL(run_all_p("norm_nuc", p_nuc, in, seed, 1e-6, 1e-13), 0);

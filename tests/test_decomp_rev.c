@@ -14,50 +14,9 @@ static const size_t qs[] = { 1, 3, 8, 17 };
  * magnitudes of the products */
 #define ADJ_TOL 1e-13
 
-/* ---- test matrices (as in test_decomp.c) --------------------------------------- */
-
-/* symmetric, eigenvalues about i - n/2 + 0.25 (gaps near 1), dense */
-static void sym_test_matrix(uint64_t *seed, double *a, size_t n)
-{
-    double *q = calloc(n * n, sizeof *q), *d = malloc(n * sizeof *d);
-    for (size_t i = 0; i < n; ++i) {
-        q[i + i * n] = 1;
-        d[i] = (double)i - (double)n / 2 + 0.25 + 0.1 * dj_test_rand(seed, 0, 1);
-    }
-    for (int t = 0; t < 3; ++t)
-        reflect(seed, q, n, n, 0);
-    for (size_t j = 0; j < n; ++j)
-        for (size_t i = 0; i < n; ++i) {
-            double s = 0;
-            for (size_t k = 0; k < n; ++k)
-                s += q[i + k * n] * d[k] * q[j + k * n];
-            a[i + j * n] = s;
-        }
-    for (size_t j = 0; j < n; ++j)
-        for (size_t i = 0; i < j; ++i)
-            a[i + j * n] = a[j + i * n];
-    free(q);
-    free(d);
-}
-
-/* ---- programs ----------------------------------------------------------------- */
-
-typedef struct { const char *name; mc_prog f; } prog_entry;
+/* ---- programs (those with one output each: decomp_ops.h) --------------------- */
 
 /* eigh */
-static dj_mat *e_vals(dj_ctx *c, dj_mat **in, void *u) { (void)u; return dj_mat_eigh(c, in[0], NULL); }
-static dj_mat *e_vals_v(dj_ctx *c, dj_mat **in, void *u)        /* V asked, unused */
-{
-    (void)u;
-    dj_mat *V;
-    return dj_mat_eigh(c, in[0], &V);
-}
-static dj_mat *e_vecs(dj_ctx *c, dj_mat **in, void *u)          /* lam unused */
-{
-    (void)u;
-    dj_mat *V = NULL;
-    return dj_mat_eigh(c, in[0], &V) ? V : NULL;
-}
 static dj_mat *e_v_lam(dj_ctx *c, dj_mat **in, void *u)         /* [V lam] */
 {
     (void)u;
@@ -81,19 +40,6 @@ static dj_mat *e_mix(dj_ctx *c, dj_mat **in, void *u)           /* V lam, V V^T,
 }
 
 /* qr */
-static dj_mat *q_q(dj_ctx *c, dj_mat **in, void *u) { (void)u; return dj_mat_qr(c, in[0], NULL); }
-static dj_mat *q_q_r(dj_ctx *c, dj_mat **in, void *u)           /* R asked, unused */
-{
-    (void)u;
-    dj_mat *R;
-    return dj_mat_qr(c, in[0], &R);
-}
-static dj_mat *q_r(dj_ctx *c, dj_mat **in, void *u)
-{
-    (void)u;
-    dj_mat *R = NULL;
-    return dj_mat_qr(c, in[0], &R) ? R : NULL;
-}
 static dj_mat *q_both(dj_ctx *c, dj_mat **in, void *u)         /* [Q; R] */
 {
     (void)u;
@@ -116,37 +62,6 @@ static dj_mat *q_qr(dj_ctx *c, dj_mat **in, void *u)
 }
 
 /* svd */
-static dj_mat *s_s(dj_ctx *c, dj_mat **in, void *u) { (void)u; return dj_mat_svd(c, in[0], NULL, NULL); }
-static dj_mat *s_s_uv(dj_ctx *c, dj_mat **in, void *u)          /* U, V asked, unused */
-{
-    (void)u;
-    dj_mat *U, *V;
-    return dj_mat_svd(c, in[0], &U, &V);
-}
-static dj_mat *s_u(dj_ctx *c, dj_mat **in, void *u)
-{
-    (void)u;
-    dj_mat *U = NULL;
-    return dj_mat_svd(c, in[0], &U, NULL) ? U : NULL;
-}
-static dj_mat *s_v(dj_ctx *c, dj_mat **in, void *u)
-{
-    (void)u;
-    dj_mat *V = NULL;
-    return dj_mat_svd(c, in[0], NULL, &V) ? V : NULL;
-}
-static dj_mat *s_u_of_uv(dj_ctx *c, dj_mat **in, void *u)
-{
-    (void)u;
-    dj_mat *U = NULL, *V = NULL;
-    return dj_mat_svd(c, in[0], &U, &V) ? U : NULL;
-}
-static dj_mat *s_v_of_uv(dj_ctx *c, dj_mat **in, void *u)
-{
-    (void)u;
-    dj_mat *U = NULL, *V = NULL;
-    return dj_mat_svd(c, in[0], &U, &V) ? V : NULL;
-}
 static dj_mat *s_uv(dj_ctx *c, dj_mat **in, void *u)            /* [U; V] */
 {
     (void)u;
@@ -187,7 +102,6 @@ static dj_mat *p_expm2(dj_ctx *c, dj_mat **in, void *u)         /* expm used twi
     dj_mat *E = dj_mat_expm(c, in[0]);
     return dj_mat_matmul(c, E, 0, dj_mat_sin(c, E), 1);
 }
-static dj_mat *p_norm2(dj_ctx *c, dj_mat **in, void *u) { (void)u; return dj_mat_norm_2(c, in[0]); }
 static dj_mat *p_norms(dj_ctx *c, dj_mat **in, void *u)         /* all three, combined */
 {
     (void)u;
@@ -209,17 +123,30 @@ static int adj_all_q(const char *name, mc_prog f, const mc_input *in, uint64_t s
     return fails;
 }
 
+/* Each program on the m-by-n a: varying (every q), and constant (q = 3). */
+static void adj_progs(const prog_entry *progs, size_t np, size_t m, size_t n, const double *a,
+                      uint64_t seed)
+{
+    for (size_t o = 0; o < np; ++o) {
+        mc_input in[1] = { { m, n, a, MC_GENERAL } };
+        CU_ASSERT_EQUAL(adj_all_q(progs[o].name, progs[o].f, in, seed, ADJ_TOL), 0);
+        in[0].kind = MC_CONST;
+        CU_ASSERT_EQUAL(adjoint_check(progs[o].name, progs[o].f, NULL, 1, in, 3, seed,
+                                      ADJ_TOL), 0);
+    }
+}
+
 /* ---- the dot-product test ------------------------------------------------------ */
 
 static void test_eigh_adjoint(void)
 {
-    const prog_entry progs[] = { { "eigh values", e_vals }, { "eigh values (V asked)", e_vals_v },
-                                 { "eigh vectors", e_vecs }, { "eigh [V lam]", e_v_lam },
+    const prog_entry progs[] = { { "eigh values", p_eig_vals },
+                                 { "eigh values (V asked)", p_eig_vals_v },
+                                 { "eigh vectors", p_eig_vecs }, { "eigh [V lam]", e_v_lam },
                                  { "eigh [lam V]", e_lam_v }, { "eigh mixed", e_mix } };
-    const size_t ns[] = { 1, 2, 5, 16, 32 };
     uint64_t seed = 2024;
-    for (size_t s = 0; s < sizeof ns / sizeof *ns; ++s) {
-        size_t n = ns[s];
+    for (size_t s = 0; s < DEC_NNS; ++s) {
+        size_t n = dec_ns[s];
         double *a = malloc(n * n * sizeof *a);
         sym_test_matrix(&seed, a, n);
         for (size_t o = 0; o < sizeof progs / sizeof *progs; ++o) {
@@ -261,52 +188,37 @@ static void test_eigh_triangle(void)
 
 static void test_qr_adjoint(void)
 {
-    const prog_entry progs[] = { { "qr Q", q_q }, { "qr Q (R asked)", q_q_r }, { "qr R", q_r },
-                                 { "qr [Q; R]", q_both }, { "qr QR", q_qr } };
-    const size_t shapes[][2] = { { 1, 1 }, { 5, 5 }, { 7, 3 }, { 32, 32 }, { 64, 16 }, { 9, 1 } };
+    const prog_entry progs[] = { { "qr Q", p_qr_q }, { "qr Q (R asked)", p_qr_q_r },
+                                 { "qr R", p_qr_r }, { "qr [Q; R]", q_both }, { "qr QR", q_qr } };
     uint64_t seed = 31;
-    for (size_t s = 0; s < sizeof shapes / sizeof *shapes; ++s) {
-        size_t m = shapes[s][0], n = shapes[s][1];
+    for (size_t s = 0; s < NQR_SHAPES; ++s) {
+        size_t m = qr_shapes[s][0], n = qr_shapes[s][1];
         double *a = malloc(m * n * sizeof *a);
-        mc_rand(&seed, a, m * n, -1, 1);
-        for (size_t j = 0; j < n; ++j)          /* well conditioned: a strong diagonal */
-            a[j + j * m] += (double)n * (j % 2 ? -1 : 1);
-        for (size_t o = 0; o < sizeof progs / sizeof *progs; ++o) {
-            mc_input in[1] = { { m, n, a, MC_GENERAL } };
-            CU_ASSERT_EQUAL(adj_all_q(progs[o].name, progs[o].f, in, seed, ADJ_TOL), 0);
-            in[0].kind = MC_CONST;
-            CU_ASSERT_EQUAL(adjoint_check(progs[o].name, progs[o].f, NULL, 1, in, 3, seed,
-                                          ADJ_TOL), 0);
-        }
+        qr_test_matrix(&seed, a, m, n);
+        adj_progs(progs, sizeof progs / sizeof *progs, m, n, a, seed);
         free(a);
     }
 }
 
 static void test_svd_adjoint(void)
 {
-    const prog_entry progs[] = { { "svd s", s_s }, { "svd s (U, V asked)", s_s_uv },
-                                 { "svd U", s_u }, { "svd V", s_v },
-                                 { "svd U (both asked)", s_u_of_uv },
-                                 { "svd V (both asked)", s_v_of_uv }, { "svd [U; V]", s_uv },
+    const prog_entry progs[] = { { "svd s", p_svd_s }, { "svd s (U, V asked)", p_svd_s_uv },
+                                 { "svd U", p_svd_u }, { "svd V", p_svd_v },
+                                 { "svd U (both asked)", p_svd_uv_u },
+                                 { "svd V (both asked)", p_svd_uv_v }, { "svd [U; V]", s_uv },
                                  { "svd U s", s_us }, { "svd [V s, V^2]", s_vs },
                                  { "svd U S V^T", s_usv }, { "svd all", s_all } };
-    const size_t shapes[][2] = { { 1, 1 }, { 5, 5 }, { 7, 3 }, { 32, 32 }, { 64, 16 }, { 6, 1 } };
     uint64_t seed = 57;
-    for (size_t s = 0; s < sizeof shapes / sizeof *shapes; ++s) {
-        size_t m = shapes[s][0], n = shapes[s][1];
+    for (size_t s = 0; s < NSVD_SHAPES; ++s) {
+        size_t m = svd_shapes[s][0], n = svd_shapes[s][1];
         double *a = malloc(m * n * sizeof *a);
         svd_separated(&seed, a, m, n, 1.0);
-        for (size_t o = 0; o < sizeof progs / sizeof *progs; ++o) {
-            mc_input in[1] = { { m, n, a, MC_GENERAL } };
-            CU_ASSERT_EQUAL(adj_all_q(progs[o].name, progs[o].f, in, seed, ADJ_TOL), 0);
-            in[0].kind = MC_CONST;
-            CU_ASSERT_EQUAL(adjoint_check(progs[o].name, progs[o].f, NULL, 1, in, 3, seed,
-                                          ADJ_TOL), 0);
-        }
+        adj_progs(progs, sizeof progs / sizeof *progs, m, n, a, seed);
         /* values alone on a generic matrix */
         mc_rand(&seed, a, m * n, -1, 1);
         mc_input in[1] = { { m, n, a, MC_GENERAL } };
-        CU_ASSERT_EQUAL(adjoint_check("svd s (random)", s_s, NULL, 1, in, 8, seed, ADJ_TOL), 0);
+        CU_ASSERT_EQUAL(adjoint_check("svd s (random)", p_svd_s, NULL, 1, in, 8, seed, ADJ_TOL),
+                        0);
         free(a);
     }
 }
@@ -314,22 +226,12 @@ static void test_svd_adjoint(void)
 /* expm: sizes, and norms that select each Pade degree and several scalings */
 static void test_expm_adjoint(void)
 {
-    const size_t ns[] = { 1, 2, 5, 16, 32 };
-    const double norms[] = { 0.01, 0.2, 0.8, 1.9, 4.5, 20.0, 60.0 };
     uint64_t seed = 99;
-    for (size_t s = 0; s < sizeof ns / sizeof *ns; ++s)
-        for (size_t t = 0; t < sizeof norms / sizeof *norms; ++t) {
-            size_t n = ns[s];
-            double *a = malloc(n * n * sizeof *a), nrm = 0;
-            mc_rand(&seed, a, n * n, -1, 1);
-            for (size_t j = 0; j < n; ++j) {
-                double cs = 0;
-                for (size_t i = 0; i < n; ++i)
-                    cs += fabs(a[i + j * n]);
-                nrm = fmax(nrm, cs);
-            }
-            for (size_t i = 0; i < n * n; ++i)
-                a[i] *= norms[t] / nrm;
+    for (size_t s = 0; s < DEC_NNS; ++s)
+        for (size_t t = 0; t < NEXPM_NORMS; ++t) {
+            size_t n = dec_ns[s];
+            double *a = malloc(n * n * sizeof *a);
+            rand_norm1(&seed, a, n, expm_norms[t]);
             /* a non-normal matrix: ||A^T||_1 != ||A||_1 for n > 1, so the
                adjoint's run at A^T must keep the primal's degree and scaling */
             mc_input in[1] = { { n, n, a, MC_GENERAL } };
@@ -346,22 +248,11 @@ static void test_expm_adjoint(void)
 
 static void test_norm_adjoint(void)
 {
-    const size_t shapes[][2] = { { 1, 1 }, { 5, 5 }, { 7, 3 }, { 3, 7 }, { 32, 32 },
-                                 { 64, 16 }, { 16, 64 }, { 1, 6 } };
     uint64_t seed = 4242;
-    for (size_t s = 0; s < sizeof shapes / sizeof *shapes; ++s) {
-        size_t m = shapes[s][0], n = shapes[s][1];
+    for (size_t s = 0; s < NNORM_SHAPES; ++s) {
+        size_t m = norm_shapes[s][0], n = norm_shapes[s][1];
         double *a = malloc(m * n * sizeof *a);
-        if (m >= n) {
-            svd_separated(&seed, a, m, n, 0.5);
-        } else {
-            double *t = malloc(m * n * sizeof *t);
-            svd_separated(&seed, t, n, m, 0.5);
-            for (size_t j = 0; j < n; ++j)
-                for (size_t i = 0; i < m; ++i)
-                    a[i + j * m] = t[j + i * n];
-            free(t);
-        }
+        svd_separated_any(&seed, a, m, n, 0.5);
         mc_input in[1] = { { m, n, a, MC_GENERAL } };
         CU_ASSERT_EQUAL(adj_all_q("norm_fro", p_fro, in, seed, ADJ_TOL), 0);
         CU_ASSERT_EQUAL(adj_all_q("norm_nuc", p_nuc, in, seed, ADJ_TOL), 0);

@@ -12,8 +12,6 @@ static const size_t ps[] = { 1, 3, 8, 17 };
 static const size_t sizes[] = { 1, 2, 5, 17, 64 };
 #define NSIZES (sizeof sizes / sizeof *sizes)
 
-static const char *kind_name[] = { "both vary", "A const", "B const" };
-
 /* ---- forward rules vs finite differences and one-direction runs ----------------- */
 
 static int check1(const char *name, mc_prog f, void *u, size_t n, const double *a, int kind,
@@ -63,10 +61,7 @@ static void test_det_logdet(void)
     for (size_t s = 0; s < NSIZES; ++s) {
         size_t n = sizes[s];
         double *a = malloc(n * n * sizeof *a);
-        mc_wellcond(&seed, a, n, 0);
-        if (n > 1)                      /* a negative determinant too */
-            for (size_t i = 0; i < n; ++i)
-                a[i] = -a[i];
+        wellcond_negdet(&seed, a, n);   /* a negative determinant too */
         /* the tangent is one n^2-term sum <G, dA_k> whose terms cancel (G is
            about I/n, so for n = 64 the sum of |terms| is ~1e4 times the
            result in some directions); BLAS sums in a different order for
@@ -102,11 +97,8 @@ static void check2(const char *name, mc_prog f, void *u, int spd, int akind, int
         size_t n = ns[s];
         double *a = malloc(n * n * sizeof *a);
         mc_wellcond(&seed, a, n, spd);
-        if (lower_only) {               /* a Cholesky-like factor: lower, positive diagonal */
-            for (size_t j = 0; j < n; ++j)
-                for (size_t i = 0; i < j; ++i)
-                    a[i + j * n] = dj_test_rand(&seed, -1, 1);   /* never read */
-        }
+        if (lower_only)                 /* a Cholesky-like factor: lower, positive diagonal */
+            rand_upper(&seed, a, n);
         for (int w = 0; w < 4; ++w) {
             size_t kc = bcols(n, w);
             double *b = malloc(n * kc * sizeof *b);
@@ -146,18 +138,8 @@ static void test_trisolve(void)
         const size_t ns[] = { 1, 5, 17, 64 };
         for (size_t s = 0; s < sizeof ns / sizeof *ns; ++s) {
             size_t n = ns[s];
-            /* the full matrix is random (the other triangle must not be read);
-               the triangle is well conditioned: a dominant diagonal, and a
-               unit-diagonal triangle's off-diagonal entries scaled down */
             double *t = malloc(n * n * sizeof *t);
-            mc_rand(&seed, t, n * n, -1, 1);
-            for (size_t j = 0; j < n; ++j)
-                for (size_t i = 0; i < n; ++i) {
-                    if (i == j)         /* a unit diagonal is not read: 7 would show */
-                        t[i + j * n] = opt.unit ? 7.0 : (double)n + 1.0;
-                    else if (opt.unit)
-                        t[i + j * n] /= (double)n;
-                }
+            tri_test_matrix(&seed, t, n, opt.unit);
             for (int w = 0; w < 4; ++w) {
                 if (n == 64 && w == 1)
                     continue;
@@ -311,25 +293,15 @@ static void det_singular_case(const char *name, const double *a, size_t n, doubl
 static void test_det_singular(void)
 {
     uint64_t seed = 1001;
-    const size_t ns[] = { 1, 2, 4, 9, 20 };
-    for (size_t s = 0; s < sizeof ns / sizeof *ns; ++s) {
-        size_t n = ns[s];
+    for (size_t s = 0; s < NDET_SINGULAR; ++s) {
+        size_t n = det_singular_ns[s];
         double *a = malloc(n * n * sizeof *a);
-        /* a zero last row: one zero pivot, the last */
-        mc_wellcond(&seed, a, n, 0);
-        for (size_t j = 0; j < n; ++j)
-            a[n - 1 + j * n] = 0;
+        det_zero_row(&seed, a, n);
         det_singular_case("det, zero last row", a, n, 0);
-        /* a zero column in the middle: the zero pivot is not the last */
-        mc_wellcond(&seed, a, n, 0);
-        for (size_t i = 0; i < n; ++i)
-            a[i + (n / 2) * n] = 0;
+        det_zero_column(&seed, a, n);
         det_singular_case("det, zero column", a, n, 0);
         if (n >= 2) {
-            /* two zero pivots but rank n-1: a nilpotent shift-like block */
-            memset(a, 0, n * n * sizeof *a);
-            for (size_t i = 0; i + 1 < n; ++i)
-                a[i + (i + 1) * n] = 1.0 + 0.25 * (double)i;   /* superdiagonal */
+            det_jordan(a, n);
             det_singular_case("det, Jordan block", a, n, 0);
             /* rank n-1 with two zero pivots after scrambling rows and columns
                that keep the exact zeros: columns 0 and 1 zero except row 0 */
@@ -340,10 +312,7 @@ static void test_det_singular(void)
             det_singular_case("det, two zero pivots", a, n, 0);
         }
         if (n >= 3) {
-            /* rank n-2: the derivative is zero */
-            mc_wellcond(&seed, a, n, 0);
-            for (size_t j = 0; j < n; ++j)
-                a[n - 1 + j * n] = a[n - 2 + j * n] = 0;
+            det_rank_n2(&seed, a, n);
             det_singular_case("det, rank n-2", a, n, 1);
         }
         free(a);

@@ -21,8 +21,6 @@ static const size_t sizes[] = { 1, 2, 5, 17, 32 };
  * magnitudes */
 #define ADJ_TOL 1e-13
 
-static const char *kind_name[] = { "both vary", "A const", "B const" };
-
 /* ---- programs ------------------------------------------------------------------ */
 
 /* the same variable in both arguments: adjoints from both terms accumulate
@@ -91,11 +89,7 @@ static void test_det_logdet(void)
     for (size_t s = 0; s < NSIZES; ++s) {
         size_t n = sizes[s];
         double *a = malloc(n * n * sizeof *a);
-        mc_wellcond(&seed, a, n, 0);
-        /* a sign change: a negative determinant for logdet */
-        if (n > 1)
-            for (size_t i = 0; i < n; ++i)
-                a[i] = -a[i];
+        wellcond_negdet(&seed, a, n);   /* a negative determinant for logdet */
         mc_input in[1] = { { n, n, a, MC_GENERAL } };
         CU_ASSERT_EQUAL(run_check("det", p_det, NULL, 1, in, seed, ADJ_TOL, "varying"), 0);
         CU_ASSERT_EQUAL(run_check("logdet", p_logdet, NULL, 1, in, seed, ADJ_TOL, "varying"),
@@ -112,29 +106,20 @@ static void test_det_logdet(void)
 static void test_det_singular(void)
 {
     uint64_t seed = 13;
-    const size_t ns[] = { 1, 2, 4, 9, 20 };
-    for (size_t s = 0; s < sizeof ns / sizeof *ns; ++s) {
-        size_t n = ns[s];
+    for (size_t s = 0; s < NDET_SINGULAR; ++s) {
+        size_t n = det_singular_ns[s];
         double *a = malloc(n * n * sizeof *a);
         mc_input in[1] = { { n, n, a, MC_GENERAL } };
-        mc_wellcond(&seed, a, n, 0);
-        for (size_t j = 0; j < n; ++j)
-            a[n - 1 + j * n] = 0;
+        det_zero_row(&seed, a, n);
         CU_ASSERT_EQUAL(run_check("det zero row", p_det, NULL, 1, in, seed, ADJ_TOL, ""), 0);
-        mc_wellcond(&seed, a, n, 0);
-        for (size_t i = 0; i < n; ++i)
-            a[i + (n / 2) * n] = 0;
+        det_zero_column(&seed, a, n);
         CU_ASSERT_EQUAL(run_check("det zero column", p_det, NULL, 1, in, seed, ADJ_TOL, ""), 0);
         if (n >= 2) {
-            memset(a, 0, n * n * sizeof *a);
-            for (size_t i = 0; i + 1 < n; ++i)
-                a[i + (i + 1) * n] = 1.0 + 0.25 * (double)i;
+            det_jordan(a, n);
             CU_ASSERT_EQUAL(run_check("det Jordan", p_det, NULL, 1, in, seed, ADJ_TOL, ""), 0);
         }
         if (n >= 3) {
-            mc_wellcond(&seed, a, n, 0);
-            for (size_t j = 0; j < n; ++j)
-                a[n - 1 + j * n] = a[n - 2 + j * n] = 0;
+            det_rank_n2(&seed, a, n);
             CU_ASSERT_EQUAL(run_check("det rank n-2", p_det, NULL, 1, in, seed, ADJ_TOL, ""), 0);
         }
         free(a);
@@ -165,9 +150,7 @@ static void test_chol(void)
         size_t n = sizes[s];
         double *a = malloc(n * n * sizeof *a);
         mc_wellcond(&seed, a, n, 1);
-        for (size_t j = 0; j < n; ++j)          /* the upper triangle is not read */
-            for (size_t i = 0; i < j; ++i)
-                a[i + j * n] = dj_test_rand(&seed, -1, 1);
+        rand_upper(&seed, a, n);                /* the upper triangle is not read */
         mc_input in[1] = { { n, n, a, MC_SYMMETRIC } };
         CU_ASSERT_EQUAL(run_check("chol", p_chol, NULL, 1, in, seed, ADJ_TOL, "symmetric"), 0);
         CU_ASSERT_EQUAL(run_check("chol chain", p_chol_chain, NULL, 1, in, seed, ADJ_TOL,
@@ -220,9 +203,7 @@ static void check2(const char *name, mc_prog f, void *u, int spd, int akind, int
         double *a = malloc(n * n * sizeof *a);
         mc_wellcond(&seed, a, n, spd);
         if (lower_only)
-            for (size_t j = 0; j < n; ++j)
-                for (size_t i = 0; i < j; ++i)
-                    a[i + j * n] = dj_test_rand(&seed, -1, 1);   /* never read */
+            rand_upper(&seed, a, n);            /* never read */
         for (int w = 0; w < 4; ++w) {
             size_t kc = bcols(n, w);
             double *b = malloc(n * kc * sizeof *b);
@@ -286,14 +267,7 @@ static void test_trisolve(void)
         for (size_t s = 0; s < NSIZES; ++s) {
             size_t n = sizes[s];
             double *t = malloc(n * n * sizeof *t);
-            mc_rand(&seed, t, n * n, -1, 1);
-            for (size_t j = 0; j < n; ++j)
-                for (size_t i = 0; i < n; ++i) {
-                    if (i == j)
-                        t[i + j * n] = opt.unit ? 7.0 : (double)n + 1.0;
-                    else if (opt.unit)
-                        t[i + j * n] /= (double)n;
-                }
+            tri_test_matrix(&seed, t, n, opt.unit);
             for (int w = 0; w < 4; ++w) {
                 size_t kc = bcols(n, w);
                 double *b = malloc(n * kc * sizeof *b);
@@ -394,9 +368,7 @@ static void test_jacobians(void)
         size_t n = ns[s], kc = 2;
         double *a = malloc(n * n * sizeof *a), *b = malloc(n * kc * sizeof *b);
         mc_wellcond(&seed, a, n, 1);          /* SPD, a dominant diagonal */
-        for (size_t j = 0; j < n; ++j)        /* not symmetric: chol reads the lower */
-            for (size_t i = 0; i < j; ++i)
-                a[i + j * n] = dj_test_rand(&seed, -1, 1);
+        rand_upper(&seed, a, n);              /* not symmetric: chol reads the lower */
         mc_rand(&seed, b, n * kc, -1, 1);
         jprog p = { n, kc, b };
         dj_function F = { .n = n * n, .m = n * n + 2 + n * kc, .user = &p, .f_mat = prog_lu };
