@@ -5,13 +5,8 @@
 #include "dualjac.h"
 #include "dj_test.h"
 
-typedef struct tfun_params {
-    size_t n;
-    int fail_at, calls, fail_code;
-} tfun_params;
+#include "tfun.h"
 
-#define DJ_TEMPLATE "tfun.inc"
-#include <dualjac/instantiate.h>
 
 /* A badly scaled variant: y_i = 1e6 + 1e-3 x_i^2 + 1e4 sin(x_{i+1}).
  * The large constant makes naive differencing lose digits in every row. */

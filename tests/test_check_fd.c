@@ -9,13 +9,8 @@
 #include "mgh.h"
 #include "plant.h"
 
-typedef struct tfun_params {
-    size_t n;
-    int fail_at, calls, fail_code;
-} tfun_params;
+#include "tfun.h"
 
-#define DJ_TEMPLATE "tfun.inc"
-#include <dualjac/instantiate.h>
 
 static void *xcalloc(size_t k, size_t size)
 {
@@ -66,17 +61,6 @@ static int known_real(void *user, const double *x, double *y)
     y[1] = log(1 + x[0] * x[0]) / x[1];
     y[2] = atan(x[0] * x[1]);
     return 0;
-}
-
-static void known_jac(const double *x, double *J)   /* 3-by-2, ld 3 */
-{
-    double a = x[0], b = x[1], t = 1 + a * a * b * b;
-    J[0] = exp(a) * sin(b);
-    J[3] = exp(a) * cos(b);
-    J[1] = 2 * a / ((1 + a * a) * b);
-    J[4] = -log(1 + a * a) / (b * b);
-    J[2] = b / t;
-    J[5] = a / t;
 }
 
 static double g_rich_acc, g_fwd_acc, g_central_acc;   /* reported in main */

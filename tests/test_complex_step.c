@@ -11,14 +11,9 @@
 #include "mgh.h"
 #include "plant.h"
 
-typedef struct tfun_params {
-    size_t n;
-    int fail_at, calls, fail_code;
-} tfun_params;
+#define TFUN_CPLX 1
+#include "tfun.h"
 
-#define DJ_TEMPLATE "tfun.inc"
-#define DJ_TEMPLATE_CPLX 1
-#include <dualjac/instantiate.h>
 
 static void *xcalloc(size_t k, size_t size)
 {
@@ -234,30 +229,6 @@ static int known_cplx(void *user, const dj_cplx *x, dj_cplx *y)
     return 0;
 }
 
-static void known_jac(const double *x, double *J)   /* 3-by-2, ld 3 */
-{
-    double a = x[0], b = x[1], t = 1 + a * a * b * b;
-    J[0] = exp(a) * sin(b);
-    J[3] = exp(a) * cos(b);
-    J[1] = 2 * a / ((1 + a * a) * b);
-    J[4] = -log(1 + a * a) / (b * b);
-    J[2] = b / t;
-    J[5] = a / t;
-}
-
-/* tfun's Jacobian by hand: y_i = sin(x_i) x_{i+1} + exp(x_i / 10), y_n = |x|^2 */
-static void tfun_jac(size_t n, const double *x, double *J)   /* (n+1)-by-n, ld n+1 */
-{
-    size_t m = n + 1;
-    memset(J, 0, m * n * sizeof *J);
-    for (size_t i = 0; i < n; ++i) {
-        size_t k = (i + 1) % n;
-        J[i + i * m] += cos(x[i]) * x[k] + exp(x[i] / 10) / 10;
-        J[i + k * m] += sin(x[i]);
-        J[n + i * m] = 2 * x[i];
-    }
-}
-
 static double g_known_worst, g_mgh_worst_row, g_mgh_worst_entry, g_mgh_worst_big;
 
 static void test_known(void)
@@ -289,7 +260,7 @@ static void test_known(void)
         uint64_t seed = 99 + n;
         for (size_t j = 0; j < n; ++j)
             xs[j] = dj_test_rand(&seed, -2, 2);
-        tfun_jac(n, xs, H);
+        tfun_jac(n, xs, H, n + 1);
         CU_ASSERT_EQUAL(dj_fd_complex(&F, xs, 0.0, C, m), DJ_OK);
         for (size_t e = 0; e < m * n; ++e) {
             /* entries relative to themselves; n = 1 adds two terms in one */

@@ -4,27 +4,8 @@
 #include "dualjac.h"
 #include "dj_test.h"
 
-typedef struct tfun_params {
-    size_t n;
-    int fail_at, calls, fail_code;
-} tfun_params;
+#include "tfun.h"
 
-#define DJ_TEMPLATE "tfun.inc"
-#include <dualjac/instantiate.h>
-
-/* The Jacobian of tfun by hand, (n+1)-by-n, leading dimension ld. */
-static void tfun_jac(size_t n, const double *x, double *J, size_t ld)
-{
-    for (size_t j = 0; j < n; ++j)
-        for (size_t i = 0; i <= n; ++i)
-            J[i + j * ld] = 0.0;
-    for (size_t i = 0; i < n; ++i) {
-        size_t k = (i + 1) % n;
-        J[i + i * ld] += cos(x[i]) * x[k] + exp(x[i] / 10) / 10;
-        J[i + k * ld] += sin(x[i]);
-        J[n + i * ld] = 2 * x[i];
-    }
-}
 
 static dj_function tfun_function(tfun_params *p)
 {

@@ -6,13 +6,8 @@
 #include "matprob.h"
 #include "mgh.h"
 
-typedef struct tfun_params {
-    size_t n;
-    int fail_at, calls, fail_code;
-} tfun_params;
+#include "tfun.h"
 
-#define DJ_TEMPLATE "tfun.inc"
-#include <dualjac/instantiate.h>
 #define DJ_TEMPLATE "book.inc"
 #include <dualjac/instantiate.h>
 #include "book_mat.h"

@@ -22,13 +22,8 @@ int dj_rvar_vjp_(const struct dj_function *F, const double *x, size_t q, const d
                  size_t ldw, double *y, double *JTW, size_t ldjtw, size_t limit,
                  size_t *bytes);
 
-typedef struct tfun_params {
-    size_t n;
-    int fail_at, calls, fail_code;
-} tfun_params;
+#include "tfun.h"
 
-#define DJ_TEMPLATE "tfun.inc"
-#include <dualjac/instantiate.h>
 #define DJ_TEMPLATE "book.inc"
 #include <dualjac/instantiate.h>
 

@@ -10,13 +10,8 @@
 #include "dualjac.h"
 #include "dj_test.h"
 
-typedef struct tfun_params {
-    size_t n;
-    int fail_at, calls, fail_code;
-} tfun_params;
+#include "tfun.h"
 
-#define DJ_TEMPLATE "tfun.inc"
-#include <dualjac/instantiate.h>
 
 #define NTHREADS 4
 #define ROUNDS 20
