@@ -20,6 +20,9 @@
 
 #include "rules.h"
 #include "detail/memo.h"
+#if defined(__GNUC__) && !defined(DJ_NO_VECTOR_EXT) && (defined(__AVX512F__) || defined(__FMA__))
+#include <immintrin.h>      /* the fused multiply-adds of DJ_VFMA_ */
+#endif
 
 #ifdef __cplusplus
 extern "C" {
@@ -45,6 +48,25 @@ extern "C" {
 #endif
 typedef double dj_vblk_ __attribute__((vector_size(8 * DJ_VB_), aligned(8)));
 typedef long long dj_vmask_ __attribute__((vector_size(8 * DJ_VB_), aligned(8)));
+/* DJ_VFMA_(g, x, c) = g x + c on a block, fused (one rounding) where the
+ * target has FMA; a compile-time constant g (the 1 and -1 of add and sub)
+ * keeps the plain form, which the compiler folds to an add or subtract.
+ * DJ_VLIN2_(ga, a, gb, b) = ga a + gb b, fusing the product whose factor is
+ * not a constant. Ceres' Jet compiles to fused forms too (C++ contracts
+ * by default, C11 does not); fusing took 7-21% off the MGH Jacobians.
+ * Lanes then differ from an unfused build (and from dj_dual, never fused)
+ * by rounding only; values are never fused. */
+#if DJ_VB_ == 8
+#define DJ_VFMA_(g, x, c) (__builtin_constant_p(g) ? (g) * (x) + (c) : \
+    (dj_vblk_)_mm512_fmadd_pd(_mm512_set1_pd(g), (__m512d)(x), (__m512d)(c)))
+#elif DJ_VB_ == 4 && defined(__FMA__)
+#define DJ_VFMA_(g, x, c) (__builtin_constant_p(g) ? (g) * (x) + (c) : \
+    (dj_vblk_)_mm256_fmadd_pd(_mm256_set1_pd(g), (__m256d)(x), (__m256d)(c)))
+#else
+#define DJ_VFMA_(g, x, c) ((g) * (x) + (c))
+#endif
+#define DJ_VLIN2_(ga, a, gb, b) (__builtin_constant_p(gb) ? DJ_VFMA_(ga, a, (gb) * (b)) \
+                                                          : DJ_VFMA_(gb, b, (ga) * (a)))
 
 #else
 #define DJ_HAVE_VECTOR_EXT_ 0

@@ -124,7 +124,7 @@ DJ_INLINE_ DJ_T_ DJ_P_(lin2_)(double v, double ga, DJ_T_ a, double gb, DJ_T_ b)
     if (DJ_LIKELY_(isfinite(ga) && isfinite(gb))) {
 #if DJ_VEC_
         DJ_UNROLL_ for (int k = 0; k < DJ_NB_; ++k)
-            y.blk_[k] = ga * a.blk_[k] + gb * b.blk_[k];
+            y.blk_[k] = DJ_VLIN2_(ga, a.blk_[k], gb, b.blk_[k]);
 #else
         for (int k = 0; k < DJ_N_; ++k)
             DJ_L_(y, k) = ga * DJ_L_(a, k) + gb * DJ_L_(b, k);
@@ -150,7 +150,7 @@ DJ_INLINE_ DJ_T_ DJ_P_(lin3_)(double v, double ga, DJ_T_ a, double gb, DJ_T_ b,
     if (DJ_LIKELY_(isfinite(ga) && isfinite(gb) && isfinite(gc))) {
 #if DJ_VEC_
         DJ_UNROLL_ for (int k = 0; k < DJ_NB_; ++k)
-            y.blk_[k] = ga * a.blk_[k] + gb * b.blk_[k] + gc * c.blk_[k];
+            y.blk_[k] = DJ_VFMA_(gc, c.blk_[k], DJ_VLIN2_(ga, a.blk_[k], gb, b.blk_[k]));
 #else
         for (int k = 0; k < DJ_N_; ++k)
             DJ_L_(y, k) = ga * DJ_L_(a, k) + gb * DJ_L_(b, k) + gc * DJ_L_(c, k);
