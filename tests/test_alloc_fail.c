@@ -152,9 +152,10 @@ static long sweep_call(call *cl)
 
 /* ---- the functions ---------------------------------------------------------- */
 
-/* Scalar code: tfun with n = 20, m = 21 (two passes of 16 lanes or three
- * of 8: the memo of libm results is used). */
-#define SN 20
+/* Scalar code: tfun with n = 40, m = 41 (two passes of 32 lanes, three of
+ * 16 or five of 8: the memo of libm results is used, so every forward run
+ * allocates even where its values fit the stack). */
+#define SN 40
 #define SM (SN + 1)
 static tfun_params sparams = { SN, 0, 0, 0 };
 static dj_function SF;               /* every form */

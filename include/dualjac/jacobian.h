@@ -33,9 +33,9 @@
  * result; nothing outside that block is written.
  *
  * Memory: the forward drivers hold the n + m input and output values of
- * one pass (n + m times the size of one chunk value). Up to 12 KB of them
- * live on the calling thread's stack (no allocation: a 16-variable problem
- * at 16 lanes, for instance); beyond that they are allocated through the
+ * one pass (n + m times the size of one chunk value). Up to 24 KB of them
+ * live on the calling thread's stack (no allocation: a 32-variable problem
+ * at 32 lanes, for instance); beyond that they are allocated through the
  * allocator hook (alloc.h) and freed before the driver returns. */
 #ifndef DUALJAC_JACOBIAN_H
 #define DUALJAC_JACOBIAN_H
