@@ -158,9 +158,11 @@ static int bench_solve(const opts *o, int a_var)
 
 /* ---- Jacobians of matrix programs -------------------------------------------- */
 /* Each problem is shown against three primals: the plain C loops of
- * matprob_primal_loops (column sweeps, vectorized: the reference of every
- * target), the textbook row-by-row dot products of matprob_primal_dots
- * (not vectorized without -ffast-math) and the CBLAS/LAPACKE primal. The
+ * matprob_primal_loops (column sweeps, vectorized: the strictest), the
+ * textbook row-by-row dot products of matprob_primal_dots (not vectorized
+ * without -ffast-math; the primal under which the peers come closest to
+ * the figures the issues quote for them: README, "Which primal") and the
+ * CBLAS/LAPACKE primal. The
  * peers' Jacobians (ADOL-C, Ceres Jet) are timed once per problem and
  * shown in both sections. */
 
@@ -357,8 +359,9 @@ int bench_matrix(const opts *o)
     fails += bench_solve(o, 1);
     printf("\nJacobians of matrix programs (forward, reverse, auto, central differences%s):\n"
            "R = T / T_primal against three primals: loops (matprob_primal_loops: column "
-           "sweeps,\nvectorized; the targets' reference), dots (matprob_primal_dots: "
-           "textbook row-by-row dot\nproducts, not vectorized) and BLAS (CBLAS/LAPACKE). "
+           "sweeps,\nvectorized; the strictest), dots (matprob_primal_dots: "
+           "textbook row-by-row dot\nproducts, not vectorized; under it the peers come "
+           "closest to what the issues quote)\nand BLAS (CBLAS/LAPACKE). "
            "err = max |J - J_formula| / max(max |J_formula|, 1).\n"
            "Targets: forward R < 0.5 (mlp 4x256x256), < 4 (64x64x64), < 40 (inverse n=16); "
            "reverse R < 2\n(mlp 256x256x4); auto within 1.2x of the better mode and the "
