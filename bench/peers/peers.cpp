@@ -168,6 +168,17 @@ struct Mlp {
     }
 };
 
+// Partial pivoting: the row (k or below) of the largest |a_ik| in column k
+// of the n-by-n column-major a (values compared, as in matprob.c).
+template <class T> static size_t pivot_row(const T *a, size_t n, size_t k)
+{
+    size_t piv = k;
+    for (size_t i = k + 1; i < n; ++i)
+        if (std::fabs(val(a[i + k * n])) > std::fabs(val(a[piv + k * n])))
+            piv = i;
+    return piv;
+}
+
 // vec(A^-1) by Gauss-Jordan with partial pivoting: matprob.c's gauss_jordan
 // on a copy of x (work), the inverse built in y. Pivots compare values.
 struct Inverse {
@@ -182,10 +193,7 @@ struct Inverse {
             for (size_t i = 0; i < n; ++i)
                 inv[i + j * n] = T(i == j ? 1.0 : 0.0);
         for (size_t k = 0; k < n; ++k) {
-            size_t piv = k;
-            for (size_t i = k + 1; i < n; ++i)
-                if (std::fabs(val(a[i + k * n])) > std::fabs(val(a[piv + k * n])))
-                    piv = i;
+            size_t piv = pivot_row(a, n, k);
             if (val(a[piv + k * n]) == 0.0)
                 return -1;
             if (piv != k)
@@ -231,10 +239,7 @@ struct Logdet {
             a[k] = x[k];
         T s(0.0);
         for (size_t k = 0; k < n; ++k) {
-            size_t piv = k;
-            for (size_t i = k + 1; i < n; ++i)
-                if (std::fabs(val(a[i + k * n])) > std::fabs(val(a[piv + k * n])))
-                    piv = i;
+            size_t piv = pivot_row(a, n, k);
             if (val(a[piv + k * n]) == 0.0)
                 return -1;
             if (piv != k)
