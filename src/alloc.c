@@ -26,3 +26,8 @@ void dj_free_(void *ptr)
     if (ptr)
         dj_free_hook(ptr);
 }
+
+dj_free_fn dj_free_hook_(void)
+{
+    return dj_free_hook;
+}

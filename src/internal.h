@@ -4,10 +4,13 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include "dualjac/alloc.h"
 
 /* Allocation through the hook of alloc.h. dj_free_(NULL) is a no-op. */
 void *dj_malloc_(size_t size);
 void dj_free_(void *ptr);
+/* The free function of the current hook (for memory freed later). */
+dj_free_fn dj_free_hook_(void);
 
 /* The cross-pass memo of libm results (detail/memo.h): begin recording
  * (saving the caller's state, for nested drivers), switch to replay at the

@@ -11,6 +11,15 @@
 #include <string.h>
 #include "mat_internal.h"
 #include "internal.h"
+#if defined(__has_include)
+#if __has_include(<threads.h>)
+#include <threads.h>
+#define DJ_HAVE_TSS_ 1      /* C11 thread-specific storage: a destructor */
+#endif
+#endif
+#ifndef DJ_HAVE_TSS_
+#define DJ_HAVE_TSS_ 0
+#endif
 #if defined(__GNUC__) && !defined(DJ_NO_VECTOR_EXT) && defined(__AVX512F__)
 #include <immintrin.h>
 #endif
@@ -117,6 +126,7 @@ typedef struct pass_args {
     size_t ldv;
     size_t col0, cols;
     int fresh;                  /* xb not yet set up by a pass of this width */
+    int stale;                  /* set up, but the values are not x's */
     size_t prev_col0, prev_cols;/* identity lanes the previous pass set */
     void *xb, *yb;              /* n and m values of the pass's type */
     double *y;                  /* f(x), or NULL */
@@ -219,25 +229,43 @@ static void extract_lanes(const double *base, size_t stride, size_t off, size_t 
             J[i + k * ld] = base[i * stride + off + k] + 0.0;
 }
 
+/* Row k of the identity (lane k 1, the others 0) for k < DJ_CHUNK_MAX;
+ * k == DJ_CHUNK_MAX: all lanes 0. Copying a row sets an input's lanes in one
+ * go (a separate loop setting the unit lanes after zeroing cost a tenth of
+ * a 16-column pass of cheap code). */
+static const double dj_unit_tbl_[2 * DJ_CHUNK_MAX] = { [DJ_CHUNK_MAX] = 1.0 };
+static const double *unit_row(size_t k)
+{
+    return dj_unit_tbl_ + DJ_CHUNK_MAX - k;
+}
+
 /* A pass of the form T (generated once per type; LANE(x, k) is lane k).
  * With identity seeding only the previous pass's unit lanes are cleared and
  * the new ones set: the inputs' values and other lanes do not change. */
-#define DJ_PASS_DEF_(T, FORM, LANE)                                           \
+#define DJ_PASS_DEF_(T, NL, FORM, LANE)                                       \
     static int pass_##T(const pass_args *a)                                   \
     {                                                                         \
         const dj_function *F = a->F;                                          \
         T *xb = a->xb, *yb = a->yb;                                           \
-        if (a->fresh || a->V != NULL)                                         \
-            for (size_t j = 0; j < F->n; ++j)                                 \
-                xb[j] = T##_const(a->x[j]);                                   \
         if (a->V != NULL) {                                                   \
-            for (size_t j = 0; j < F->n; ++j)                                 \
+            for (size_t j = 0; j < F->n; ++j) {                               \
+                xb[j] = T##_const(a->x[j]);                                   \
                 for (size_t k = 0; k < a->cols; ++k)                          \
                     LANE(xb[j], k) = a->V[j + (a->col0 + k) * a->ldv];        \
+            }                                                                 \
+        } else if (a->fresh) {                                                \
+            for (size_t j = 0; j < F->n; ++j) {                               \
+                size_t k = j - a->col0;  /* wraps when j < col0 */            \
+                memcpy(&LANE(xb[j], 0), unit_row(k < a->cols ? k : DJ_CHUNK_MAX), \
+                       NL * sizeof(double));                                  \
+                xb[j].v = a->x[j];                                            \
+            }                                                                 \
         } else {                                                              \
-            if (!a->fresh)                                                    \
-                for (size_t k = 0; k < a->prev_cols; ++k)                     \
-                    LANE(xb[a->prev_col0 + k], k) = 0.0;                      \
+            if (a->stale)                                                     \
+                for (size_t j = 0; j < F->n; ++j)                             \
+                    xb[j].v = a->x[j];                                        \
+            for (size_t k = 0; k < a->prev_cols; ++k)                         \
+                LANE(xb[a->prev_col0 + k], k) = 0.0;                          \
             for (size_t k = 0; k < a->cols; ++k)                              \
                 LANE(xb[a->col0 + k], k) = 1.0;                               \
         }                                                                     \
@@ -255,11 +283,11 @@ static void extract_lanes(const double *base, size_t stride, size_t off, size_t 
     }
 #define DJ_DUAL_LANE_(x, k) ((&(x).d)[k])   /* k is always 0 */
 #define DJ_CHUNK_LANE_(x, k) ((x).d[k])
-DJ_PASS_DEF_(dj_dual, f_dual, DJ_DUAL_LANE_)
-DJ_PASS_DEF_(dj_c8, f_c8, DJ_CHUNK_LANE_)
-DJ_PASS_DEF_(dj_c16, f_c16, DJ_CHUNK_LANE_)
-DJ_PASS_DEF_(dj_c32, f_c32, DJ_CHUNK_LANE_)
-DJ_PASS_DEF_(dj_c64, f_c64, DJ_CHUNK_LANE_)
+DJ_PASS_DEF_(dj_dual, 1, f_dual, DJ_DUAL_LANE_)
+DJ_PASS_DEF_(dj_c8, 8, f_c8, DJ_CHUNK_LANE_)
+DJ_PASS_DEF_(dj_c16, 16, f_c16, DJ_CHUNK_LANE_)
+DJ_PASS_DEF_(dj_c32, 32, f_c32, DJ_CHUNK_LANE_)
+DJ_PASS_DEF_(dj_c64, 64, f_c64, DJ_CHUNK_LANE_)
 
 static int fwd_pass(int w, const pass_args *a)
 {
@@ -415,15 +443,116 @@ static int mat_eval(const dj_function *F, const double *x, double *y)
     return rc;
 }
 
-/* Bytes of the inputs' and outputs' values that a forward run keeps on
- * the stack instead of allocating them (a larger run allocates). */
-#define DJ_FWD_STACK_BYTES_ 24576
+/* The per-thread workspace of the forward runs: memory for the n + m
+ * values of a pass, kept from one call to the next. After an identity-
+ * seeded run it still holds n inputs of width `width` whose lanes are the
+ * identity's columns col0 .. col0+cols-1 (values stale), so the next run on
+ * as many inputs at that width rewrites only the values and moves the unit
+ * lanes instead of writing n whole inputs: a 16- or 32-column Jacobian of
+ * cheap code spent a fifth to a quarter of its time there, and the
+ * allocation and free of a run's values (both arrays start on a cache line:
+ * with malloc's 16-byte alignment the Chebyquad Jacobian, n = 128, took 300
+ * or 375 us from run to run) were a sixth of it. These small runs are bound
+ * by the bytes they store. Forms never write their inputs (they are const).
+ * Runs needing more than DJ_FWD_WS_MAX_ bytes allocate their own (there
+ * the allocation is a small part of the run), and so does a run started
+ * while another one of the thread is using the workspace (a form calling a
+ * driver). It is freed at thread exit (C11 tss destructor; without
+ * <threads.h> it is freed after every run instead) or by
+ * dj_workspace_release. */
+#define DJ_FWD_WS_MAX_ ((size_t)256 * 1024)
 
-/* Memory for the values of a forward run: local (DJ_FWD_STACK_BYTES_ on
- * the caller's stack) when need fits, else allocated (NULL: no memory). */
-static char *values_mem(size_t need, char *local)
+typedef struct fwd_ws_ {
+    char *mem;              /* cap bytes from the hook, or NULL */
+    size_t cap;
+    dj_free_fn free_fn;     /* the hook's free when mem was allocated */
+    int busy;               /* a run is using mem */
+    int kept;               /* freed at thread exit (registered) */
+    int width;              /* 0: mem holds nothing reusable */
+    size_t n, col0, cols;
+} fwd_ws_;
+static _Thread_local fwd_ws_ dj_fwd_ws_;
+
+static void ws_free(fwd_ws_ *w)
 {
-    return need <= DJ_FWD_STACK_BYTES_ ? local : dj_malloc_(need);
+    if (w->mem != NULL)
+        w->free_fn(w->mem);
+    w->mem = NULL;
+    w->cap = 0;
+    w->width = 0;
+}
+
+#if DJ_HAVE_TSS_
+static tss_t dj_ws_key_;
+static int dj_ws_key_ok_;
+static once_flag dj_ws_once_ = ONCE_FLAG_INIT;
+static void ws_dtor(void *w)
+{
+    ws_free(w);
+}
+static void ws_key_make(void)
+{
+    dj_ws_key_ok_ = tss_create(&dj_ws_key_, ws_dtor) == thrd_success;
+}
+/* Whether the thread's workspace is freed at thread exit (registers it). */
+static int ws_keepable(fwd_ws_ *w)
+{
+    if (!w->kept) {
+        call_once(&dj_ws_once_, ws_key_make);
+        w->kept = dj_ws_key_ok_ && tss_set(dj_ws_key_, w) == thrd_success;
+    }
+    return w->kept;
+}
+#else
+static int ws_keepable(fwd_ws_ *w)
+{
+    (void)w;
+    return 0;
+}
+#endif
+
+void dj_workspace_release(void)
+{
+    if (!dj_fwd_ws_.busy)
+        ws_free(&dj_fwd_ws_);
+}
+
+/* Memory for `need` bytes of values: the thread's workspace (then *ws is
+ * set; grown if needed), or allocated for this run only when the workspace
+ * is busy or need is above DJ_FWD_WS_MAX_. NULL: no memory. */
+static char *values_mem(size_t need, fwd_ws_ **ws)
+{
+    fwd_ws_ *w = &dj_fwd_ws_;
+    *ws = NULL;
+    if (w->busy || need > DJ_FWD_WS_MAX_)
+        return dj_malloc_(need);
+    if (need > w->cap) {
+        ws_free(w);
+        size_t cap = (need + 4095) / 4096 * 4096;
+        char *mem = dj_malloc_(cap);
+        if (mem == NULL)
+            return NULL;
+        w->mem = mem;
+        w->cap = cap;
+        w->free_fn = dj_free_hook_();
+    }
+    w->busy = 1;
+    *ws = w;
+    return w->mem;
+}
+
+/* The end of a run on the thread's workspace: what the next run can reuse
+ * (width 0: nothing), or the workspace freed when it would not be freed at
+ * thread exit. */
+static void values_done(fwd_ws_ *ws, int width, size_t n, size_t col0, size_t cols)
+{
+    ws->width = width;
+    ws->n = n;
+    ws->col0 = col0;
+    ws->cols = cols;
+    ws->busy = 0;
+    if (!ws_keepable(ws))
+        ws_free(ws);
 }
 
 /* Shared by dj_jvp_batch and dj_jacfwd (V == NULL: identity, p == n). */
@@ -438,26 +567,31 @@ static int fwd_run(const dj_function *F, const double *x, size_t p,
     if (rc != DJ_OK)
         return rc;
     size_t s = value_size(plan.width);
-    /* both arrays start on a cache line: with malloc's 16-byte alignment
-       the Chebyquad Jacobian (n = 128) took 300 or 375 us from run to run.
-       Small problems keep them on the stack: the allocation and its free
-       were a sixth of a 16-column Jacobian of cheap code. */
-    _Alignas(64) char local[DJ_FWD_STACK_BYTES_];
-    char *mem = values_mem((F->n + F->m) * s + 128, local);
+    /* both arrays start on a cache line (see fwd_ws_) */
+    fwd_ws_ *ws;
+    char *mem = values_mem((F->n + F->m) * s + 128, &ws);
     if (mem == NULL)
         return DJ_ENOMEM;
     char *xb = dj_align64_(mem);
     char *yb = dj_align64_(xb + F->n * s);
+    int w0 = plan.passes == 1 ? plan.last_width : plan.width;
+    int reuse = ws != NULL && V == NULL && ws->width == w0 && ws->n == F->n;
     /* with several passes, libm results of the first are replayed later */
     dj_memo_ saved;
     int memo = plan.passes > 1;
     if (memo)
         dj_memo_begin_(&saved);
-    pass_args a = { F, x, V, ldv, 0, 0, 1, 0, 0, xb, yb, y, JV, ldjv };
+    pass_args a = { F, x, V, ldv, 0, 0, 1, 0, 0, 0, xb, yb, y, JV, ldjv };
+    if (reuse) {
+        a.prev_col0 = ws->col0;
+        a.prev_cols = ws->cols;
+    }
+    int w = w0;
     for (size_t pass = 0; pass < plan.passes && rc == DJ_OK; ++pass) {
-        int w = pass + 1 == plan.passes ? plan.last_width : plan.width;
+        w = pass + 1 == plan.passes ? plan.last_width : plan.width;
         a.cols = p - a.col0 < (size_t)w ? p - a.col0 : (size_t)w;
-        a.fresh = pass == 0 || w != plan.width;
+        a.fresh = pass == 0 ? !reuse : w != plan.width;
+        a.stale = pass == 0 && reuse;
         if (memo && pass > 0)
             dj_memo_replay_();
         rc = fwd_pass(w, &a);
@@ -468,8 +602,10 @@ static int fwd_run(const dj_function *F, const double *x, size_t p,
     }
     if (memo)
         dj_memo_end_(&saved);
-    if (mem != local)
+    if (ws == NULL)
         dj_free_(mem);
+    else
+        values_done(ws, rc == DJ_OK && V == NULL ? w : 0, F->n, a.prev_col0, a.prev_cols);
     return rc;
 }
 
@@ -546,13 +682,15 @@ int dj_eval(const dj_function *F, const double *x, double *y)
         return dj_fail_outputs_(DJ_ENOFORM, y, F->m, NULL, 0, 0, 0);
     /* a pass with no directions: every tangent lane zero */
     size_t s = value_size(w);
-    _Alignas(64) char local[DJ_FWD_STACK_BYTES_];
-    char *xb = values_mem((F->n + F->m) * s, local);
+    fwd_ws_ *ws;
+    char *xb = values_mem((F->n + F->m) * s, &ws);
     if (xb == NULL)
         return dj_fail_outputs_(DJ_ENOMEM, y, F->m, NULL, 0, 0, 0);
-    pass_args a = { F, x, NULL, 0, 0, 0, 1, 0, 0, xb, xb + F->n * s, y, NULL, 0 };
+    pass_args a = { F, x, NULL, 0, 0, 0, 1, 0, 0, 0, xb, xb + F->n * s, y, NULL, 0 };
     rc = fwd_pass(w, &a);
-    if (xb != local)
+    if (ws == NULL)
         dj_free_(xb);
+    else
+        values_done(ws, 0, 0, 0, 0);
     return dj_fail_outputs_(rc, y, F->m, NULL, 0, 0, 0);
 }

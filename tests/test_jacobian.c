@@ -261,6 +261,97 @@ static void test_callback_stops(void)
     free(J);
 }
 
+/* The thread's workspace keeps the seeded inputs between runs: repeated
+ * Jacobians at new points, with runs of other kinds (dj_jvp_batch, dj_eval,
+ * another width, another function of the same size, a failing form) in
+ * between, each exact at its own point. */
+static void check_tfun_jac(dj_function *F, const double *x, const dj_jac_opts *o)
+{
+    size_t n = F->n, m = n + 1;
+    double *J = malloc(m * n * sizeof *J), *R = malloc(m * n * sizeof *R);
+    double *y = malloc(m * sizeof *y), *y0 = malloc(m * sizeof *y0);
+    CU_ASSERT_EQUAL_FATAL(dj_jacfwd(F, x, y, J, m, o), DJ_OK);
+    tfun_jac(n, x, R, m);
+    CU_ASSERT_EQUAL(tfun_real(F->user, x, y0), 0);
+    for (size_t i = 0; i < m; ++i)
+        CU_ASSERT_EQUAL(y[i], y0[i]);
+    for (size_t k = 0; k < m * n; ++k)
+        DJ_ASSERT_CLOSE(J[k], R[k], 4 * DBL_EPSILON);
+    free(J); free(R); free(y); free(y0);
+}
+
+static void test_repeated_runs(void)
+{
+    static const size_t ns[] = { 1, 7, 9, 16, 24, 31, 33 };
+    static const int ws[] = { 0, 8, 16, 32 };
+    uint64_t seed = 99;
+    double x[3][33], V[33 * 2], JV[34 * 33], y[34];
+    for (size_t s = 0; s < sizeof ns / sizeof *ns; ++s)
+        for (size_t w = 0; w < sizeof ws / sizeof *ws; ++w) {
+            size_t n = ns[s];
+            tfun_params p = { n, 0, 0, 0 }, q = { n, 0, 0, 0 };
+            dj_function F = tfun_function(&p), G = tfun_function(&q);
+            dj_jac_opts o = { ws[w], 0, NULL, 0, 0 };
+            for (int k = 0; k < 3; ++k)
+                rand_vec(&seed, n, x[k]);
+            rand_vec(&seed, 2 * n, V);
+            check_tfun_jac(&F, x[0], &o);
+            check_tfun_jac(&F, x[1], &o);
+            check_tfun_jac(&G, x[2], &o);       /* another function */
+            CU_ASSERT_EQUAL(dj_jvp_batch(&F, x[0], 2, V, n, y, JV, n + 1, &o), DJ_OK);
+            check_tfun_jac(&F, x[1], &o);
+            CU_ASSERT_EQUAL(dj_eval(&F, x[0], y), DJ_OK);
+            check_tfun_jac(&F, x[2], &o);
+            dj_jac_opts narrow = { 8, 0, NULL, 0, 0 };
+            check_tfun_jac(&F, x[0], &narrow);  /* another width */
+            check_tfun_jac(&F, x[1], &o);
+            p.fail_at = 1;                      /* a run that stops */
+            p.fail_code = -5;
+            p.calls = 0;
+            CU_ASSERT_EQUAL(dj_jacfwd(&F, x[2], y, JV, n + 1, &o), -5);
+            p.fail_at = 0;
+            check_tfun_jac(&F, x[0], &o);
+        }
+}
+
+/* A form that calls a driver (the workspace is in use): its chunk form
+ * takes the Jacobian of tfun (n = 3) at a point made of its inputs' values,
+ * and returns y_i = J_00 x_i (the inner Jacobian is a constant factor). */
+typedef struct nested_ctx {
+    dj_function inner;
+    double J00;
+} nested_ctx;
+
+static int nested_c8(void *user, const dj_c8 *x, dj_c8 *y)
+{
+    nested_ctx *c = user;
+    double xi[3] = { x[0].v, x[1].v, x[2].v }, yi[4], Ji[12];
+    int rc = dj_jacfwd(&c->inner, xi, yi, Ji, 4, NULL);
+    if (rc != DJ_OK)
+        return -1;
+    c->J00 = Ji[0];
+    for (int i = 0; i < 3; ++i)
+        y[i] = dj_c8_mul_dx(Ji[0], x[i]);
+    return 0;
+}
+
+static void test_nested_driver(void)
+{
+    tfun_params p = { 3, 0, 0, 0 };
+    nested_ctx c = { tfun_function(&p), 0.0 };
+    dj_function F = { .n = 3, .m = 3, .user = &c, .f_c8 = nested_c8 };
+    double x[3] = { 0.3, -0.7, 1.1 }, y[3], J[9], R[12];
+    for (int rep = 0; rep < 2; ++rep) {
+        CU_ASSERT_EQUAL_FATAL(dj_jacfwd(&F, x, y, J, 3, NULL), DJ_OK);
+        tfun_jac(3, x, R, 4);
+        DJ_ASSERT_CLOSE(c.J00, R[0], 4 * DBL_EPSILON);
+        for (int j = 0; j < 3; ++j)
+            for (int i = 0; i < 3; ++i)
+                CU_ASSERT_EQUAL(J[i + 3 * j], i == j ? c.J00 : 0.0);
+        x[0] += 0.25;
+    }
+}
+
 static int fail_after;
 static void *failing_malloc(size_t n)
 {
@@ -271,17 +362,23 @@ static void *failing_malloc(size_t n)
 
 static void test_enomem(void)
 {
-    /* small: one pass keeps its values on the stack and allocates nothing,
-       so it succeeds with every allocation failing */
+    /* small: one pass keeps its values in the thread's workspace, which
+       exists after a first run: then it allocates nothing, and succeeds
+       with every allocation failing */
     tfun_params p = { 10, 0, 0, 0 };
     dj_function F = tfun_function(&p);
     double x[10] = { 0 }, y[11], J[110];
+    CU_ASSERT_EQUAL(dj_jacfwd(&F, x, y, J, 11, NULL), DJ_OK);
     fail_after = 0;
     CU_ASSERT_EQUAL(dj_set_allocator(failing_malloc, free), DJ_OK);
     CU_ASSERT_EQUAL(dj_jvp(&F, x, x, y, y), DJ_OK);
     CU_ASSERT_EQUAL(dj_jvp_batch(&F, x, 1, x, 10, y, J, 11, NULL), DJ_OK);
     dj_function G = { .n = 10, .m = 11, .user = &p, .f_c8 = tfun_c8 };
     CU_ASSERT_EQUAL(dj_eval(&G, x, y), DJ_OK);
+    /* without the workspace, a run must allocate it: DJ_ENOMEM */
+    dj_workspace_release();
+    fail_after = 0;
+    CU_ASSERT_EQUAL(dj_jacfwd(&F, x, y, J, 11, NULL), DJ_ENOMEM);
     CU_ASSERT_EQUAL(dj_set_allocator(NULL, NULL), DJ_OK);
     /* large: the values are allocated, and a failure is DJ_ENOMEM */
     enum { LN = 1000 };
@@ -318,6 +415,8 @@ int main(void)
         { "bad arguments", test_bad_arguments },
         { "a failing callback stops the driver", test_callback_stops },
         { "allocation failure", test_enomem },
+        { "repeated runs reuse the seeded inputs", test_repeated_runs },
+        { "a form that calls a driver", test_nested_driver },
         { NULL, NULL },
     };
     return dj_test_run("jacobian", cases);

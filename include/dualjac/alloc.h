@@ -20,6 +20,15 @@ typedef void (*dj_free_fn)(void *ptr);
 
 int dj_set_allocator(dj_malloc_fn malloc_fn, dj_free_fn free_fn);
 
+/* The forward drivers keep one workspace per thread between calls (up to
+ * 256 KB: the inputs and outputs of a pass; see jacobian.h), allocated
+ * through the hook and freed when the thread exits. dj_workspace_release
+ * frees the calling thread's workspace now: before dj_set_allocator
+ * replaces the allocator it came from, or to check for leaks. A later
+ * driver call allocates it again. Inside a form (a driver running on this
+ * thread) it does nothing. */
+void dj_workspace_release(void);
+
 #ifdef __cplusplus
 }
 #endif

@@ -33,10 +33,14 @@
  * result; nothing outside that block is written.
  *
  * Memory: the forward drivers hold the n + m input and output values of
- * one pass (n + m times the size of one chunk value). Up to 24 KB of them
- * live on the calling thread's stack (no allocation: a 32-variable problem
- * at 32 lanes, for instance); beyond that they are allocated through the
- * allocator hook (alloc.h) and freed before the driver returns. */
+ * one pass (n + m times the size of one chunk value) in a workspace of the
+ * calling thread, allocated through the allocator hook (alloc.h) by the
+ * first call that needs it and kept until the thread exits (or
+ * dj_workspace_release): later calls allocate nothing, and a repeated
+ * Jacobian of the same size writes only the inputs' values, not their
+ * seeded lanes. Runs that need more than 256 KB, and runs started inside a
+ * form (a form calling a driver), allocate their own and free it before
+ * returning. Forms must not write their inputs (they are const). */
 #ifndef DUALJAC_JACOBIAN_H
 #define DUALJAC_JACOBIAN_H
 
