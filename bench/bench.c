@@ -629,7 +629,13 @@ int main(int argc, char **argv)
                 fprintf(stderr, "dualjac-bench: out of memory\n");
                 return 1;
             }
+            /* the standard starting point moved by small distinct offsets:
+               x0 repeats components (Trigonometric's are all 1/n), and
+               dualjac's sin/cos sharing would then serve n sincos calls
+               from one, which says nothing about other points */
             mgh_start(&prob, 1.0, x);
+            for (size_t j = 0; j < n; ++j)
+                x[j] += 1e-3 * (double)(j + 1) / (double)(n + 1) * fmax(1.0, fabs(x[j]));
             for (size_t j = 0; j < n; ++j)
                 v[j] = 1.0 / (double)(j + 1);
             for (size_t i = 0; i < m; ++i)

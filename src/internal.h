@@ -16,7 +16,13 @@ dj_free_fn dj_free_hook_(void);
  * (saving the caller's state, for nested drivers), switch to replay at the
  * start of each later pass, end (free, restore). */
 struct dj_memo_;
-void dj_memo_begin_(struct dj_memo_ *saved);
+struct dj_memo_sc_;
+void dj_memo_begin_(struct dj_memo_ *saved, int record);   /* 0: share only */
+/* The calling thread's sin/cos table (jacobian.c, kept with the forward
+ * workspace until the thread exits) and, in *gen, a run number not used
+ * before with it; or NULL. And emptying a table. */
+struct dj_memo_sc_ *dj_ws_sincos_(uint64_t *gen);
+void dj_memo_sc_clear_(struct dj_memo_sc_ *sc);
 void dj_memo_replay_(void);
 void dj_memo_end_(const struct dj_memo_ *saved);
 

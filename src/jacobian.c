@@ -457,15 +457,21 @@ static int mat_eval(const dj_function *F, const double *x, double *y)
  * Runs needing more than DJ_FWD_WS_MAX_ bytes allocate their own (there
  * the allocation is a small part of the run), and so does a run started
  * while another one of the thread is using the workspace (a form calling a
- * driver). It is freed at thread exit (C11 tss destructor; without
- * <threads.h> it is freed after every run instead) or by
- * dj_workspace_release. */
+ * driver). It also holds the memo's table of sin and cos results (see
+ * detail/memo.h), made on the first sin or cos. It is freed at thread exit
+ * (C11 tss destructor; without <threads.h> the values are freed after every
+ * run and the table is not kept) or by dj_workspace_release. */
 #define DJ_FWD_WS_MAX_ ((size_t)256 * 1024)
 
 typedef struct fwd_ws_ {
     char *mem;              /* cap bytes from the hook, or NULL */
     size_t cap;
     dj_free_fn free_fn;     /* the hook's free when mem was allocated */
+    dj_memo_sc_ *sc;        /* the memo's sin/cos table, or NULL */
+    dj_free_fn sc_free_fn;
+    uint64_t sc_gen;        /* the last run number given out for sc */
+    const dj_function *plain;   /* its last sharing run took no sin or cos */
+    unsigned plain_runs;        /* runs since that was last checked */
     int busy;               /* a run is using mem */
     int kept;               /* freed at thread exit (registered) */
     int width;              /* 0: mem holds nothing reusable */
@@ -473,13 +479,21 @@ typedef struct fwd_ws_ {
 } fwd_ws_;
 static _Thread_local fwd_ws_ dj_fwd_ws_;
 
-static void ws_free(fwd_ws_ *w)
+static void ws_free_values(fwd_ws_ *w)
 {
     if (w->mem != NULL)
         w->free_fn(w->mem);
     w->mem = NULL;
     w->cap = 0;
     w->width = 0;
+}
+
+static void ws_free(fwd_ws_ *w)
+{
+    ws_free_values(w);
+    if (w->sc != NULL)
+        w->sc_free_fn(w->sc);
+    w->sc = NULL;
 }
 
 #if DJ_HAVE_TSS_
@@ -513,8 +527,26 @@ static int ws_keepable(fwd_ws_ *w)
 
 void dj_workspace_release(void)
 {
-    if (!dj_fwd_ws_.busy)
+    if (!dj_fwd_ws_.busy && dj_memo_state_.mode == DJ_MEMO_OFF_)
         ws_free(&dj_fwd_ws_);
+}
+
+/* The thread's sin/cos table for the memo (made on first use; NULL when it
+ * could not be freed at thread exit, or without memory), and a new run
+ * number for it in *gen. */
+dj_memo_sc_ *dj_ws_sincos_(uint64_t *gen)
+{
+    fwd_ws_ *w = &dj_fwd_ws_;
+    if (w->sc == NULL && ws_keepable(w)) {
+        w->sc = dj_malloc_(DJ_MEMO_SC_SIZE_ * sizeof *w->sc);
+        if (w->sc != NULL) {
+            dj_memo_sc_clear_(w->sc);
+            w->sc_free_fn = dj_free_hook_();
+            w->sc_gen = 0;
+        }
+    }
+    *gen = ++w->sc_gen;
+    return w->sc;
 }
 
 /* Memory for `need` bytes of values: the thread's workspace (then *ws is
@@ -527,7 +559,7 @@ static char *values_mem(size_t need, fwd_ws_ **ws)
     if (w->busy || need > DJ_FWD_WS_MAX_)
         return dj_malloc_(need);
     if (need > w->cap) {
-        ws_free(w);
+        ws_free_values(w);
         size_t cap = (need + 4095) / 4096 * 4096;
         char *mem = dj_malloc_(cap);
         if (mem == NULL)
@@ -552,7 +584,7 @@ static void values_done(fwd_ws_ *ws, int width, size_t n, size_t col0, size_t co
     ws->cols = cols;
     ws->busy = 0;
     if (!ws_keepable(ws))
-        ws_free(ws);
+        ws_free_values(ws);
 }
 
 /* Shared by dj_jvp_batch and dj_jacfwd (V == NULL: identity, p == n). */
@@ -576,11 +608,18 @@ static int fwd_run(const dj_function *F, const double *x, size_t p,
     char *yb = dj_align64_(xb + F->n * s);
     int w0 = plan.passes == 1 ? plan.last_width : plan.width;
     int reuse = ws != NULL && V == NULL && ws->width == w0 && ws->n == F->n;
-    /* with several passes, libm results of the first are replayed later */
+    /* with several passes, libm results of the first are replayed later;
+       with one, sin and cos of one argument still share a sincos, unless
+       the function's last such run took neither (then only every 64th run
+       checks again: setting the memo up and down was about 8 ns, 5-8% of a
+       16-column Jacobian of cheap code) */
     dj_memo_ saved;
     int memo = plan.passes > 1;
-    if (memo)
-        dj_memo_begin_(&saved);
+    int share = !memo;
+    if (share && ws != NULL && ws->plain == F && ++ws->plain_runs % 64 != 0)
+        share = 0;
+    if (memo || share)
+        dj_memo_begin_(&saved, memo);
     pass_args a = { F, x, V, ldv, 0, 0, 1, 0, 0, 0, xb, yb, y, JV, ldjv };
     if (reuse) {
         a.prev_col0 = ws->col0;
@@ -600,7 +639,11 @@ static int fwd_run(const dj_function *F, const double *x, size_t p,
         a.prev_cols = a.cols;
         a.col0 += a.cols;
     }
-    if (memo)
+    if (share && ws != NULL) {
+        ws->plain = dj_memo_state_.sc_tried ? NULL : F;
+        ws->plain_runs = 0;
+    }
+    if (memo || share)
         dj_memo_end_(&saved);
     if (ws == NULL)
         dj_free_(mem);

@@ -1,6 +1,5 @@
 /* memo.c - the thread-local record of libm results across forward passes
  * (see include/dualjac/detail/memo.h). */
-#include <math.h>
 #include <string.h>
 #include "dualjac/detail/memo.h"
 #include "internal.h"
@@ -34,30 +33,58 @@ void dj_memo_record_(int op, double a, double b, double v, double ga, double gb)
     e->gb = gb;
 }
 
-void dj_memo_begin_(dj_memo_ *saved)
+/* A sharing run saves and sets only the mode and the sin/cos fields (the
+ * record, an outer run's, stays as it is): copying the whole state was 8%
+ * of a 16-column Jacobian of cheap code. */
+void dj_memo_begin_(dj_memo_ *saved, int record)
 {
-    *saved = dj_memo_state_;
-    memset(&dj_memo_state_, 0, sizeof dj_memo_state_);
-    dj_memo_state_.mode = DJ_MEMO_RECORD_;
+    dj_memo_ *m = &dj_memo_state_;
+    if (record) {
+        *saved = *m;
+        memset(m, 0, sizeof *m);
+        m->mode = DJ_MEMO_RECORD_;
+        return;
+    }
+    saved->mode = m->mode;
+    saved->sc = m->sc;
+    saved->sc_tried = m->sc_tried;
+    saved->sc_kept = m->sc_kept;
+    saved->sc_gen = m->sc_gen;
+    m->mode = DJ_MEMO_SHARE_;
+    m->sc = NULL;
+    m->sc_tried = 0;
+    m->sc_kept = 0;
+}
+
+void dj_memo_sc_clear_(dj_memo_sc_ *sc)
+{
+    /* empty: run number 0 is never a run's */
+    for (size_t i = 0; i < DJ_MEMO_SC_SIZE_; ++i)
+        sc[i].gen = 0;
 }
 
 dj_memo_sc_ *dj_memo_sc_make_(dj_memo_ *m)
 {
-    /* empty: its x fields are NaN, which never matches (without memory the
-       table is simply not used) */
+    /* without memory the table is simply not used */
     m->sc_tried = 1;
-    dj_memo_sc_ *sc = dj_malloc_(DJ_MEMO_SC_SIZE_ * sizeof *sc);
-    if (sc != NULL)
-        for (size_t i = 0; i < DJ_MEMO_SC_SIZE_; ++i)
-            sc[i].x = NAN;
+    dj_memo_sc_ *sc = dj_ws_sincos_(&m->sc_gen);
+    m->sc_kept = sc != NULL;
+    if (sc == NULL) {
+        sc = dj_malloc_(DJ_MEMO_SC_SIZE_ * sizeof *sc);
+        if (sc != NULL)
+            dj_memo_sc_clear_(sc);
+        m->sc_gen = 1;
+    }
     m->sc = sc;
     return sc;
 }
 
 void dj_memo_replay_(void)
 {
-    dj_free_(dj_memo_state_.sc);          /* only the recording pass uses it */
+    if (!dj_memo_state_.sc_kept)        /* only the recording pass uses it */
+        dj_free_(dj_memo_state_.sc);
     dj_memo_state_.sc = NULL;
+    dj_memo_state_.sc_kept = 0;
     if (dj_memo_state_.mode != DJ_MEMO_OFF_ || dj_memo_state_.len > 0)
         dj_memo_state_.mode = DJ_MEMO_REPLAY_;
     dj_memo_state_.pos = 0;
@@ -65,7 +92,17 @@ void dj_memo_replay_(void)
 
 void dj_memo_end_(const dj_memo_ *saved)
 {
-    dj_free_(dj_memo_state_.buf);
-    dj_free_(dj_memo_state_.sc);
-    dj_memo_state_ = *saved;
+    dj_memo_ *m = &dj_memo_state_;
+    if (!m->sc_kept)
+        dj_free_(m->sc);
+    if (m->mode == DJ_MEMO_SHARE_) {
+        m->mode = saved->mode;
+        m->sc = saved->sc;
+        m->sc_tried = saved->sc_tried;
+        m->sc_kept = saved->sc_kept;
+        m->sc_gen = saved->sc_gen;
+        return;
+    }
+    dj_free_(m->buf);
+    *m = *saved;
 }

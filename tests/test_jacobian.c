@@ -314,11 +314,14 @@ static void test_repeated_runs(void)
         }
 }
 
-/* A form that calls a driver (the workspace is in use): its chunk form
- * takes the Jacobian of tfun (n = 3) at a point made of its inputs' values,
- * and returns y_i = J_00 x_i (the inner Jacobian is a constant factor). */
+/* A form that calls a driver (the workspace is in use, and the memo of
+ * libm results is recording, replaying or sharing sin and cos): its chunk
+ * form takes the Jacobian of tfun (n = 3, one pass, sin inside) at a point
+ * made of its first inputs' values, and returns y_i = J_00 sin(x_i) (the
+ * inner Jacobian is a constant factor): J = diag(J_00 cos(x_i)). */
 typedef struct nested_ctx {
     dj_function inner;
+    size_t n;
     double J00;
 } nested_ctx;
 
@@ -330,26 +333,38 @@ static int nested_c8(void *user, const dj_c8 *x, dj_c8 *y)
     if (rc != DJ_OK)
         return -1;
     c->J00 = Ji[0];
-    for (int i = 0; i < 3; ++i)
-        y[i] = dj_c8_mul_dx(Ji[0], x[i]);
+    for (size_t i = 0; i < c->n; ++i)
+        y[i] = dj_c8_mul_dx(Ji[0], dj_c8_sin(x[i]));
     return 0;
 }
 
 static void test_nested_driver(void)
 {
+    enum { NN = 20 };
     tfun_params p = { 3, 0, 0, 0 };
-    nested_ctx c = { tfun_function(&p), 0.0 };
-    dj_function F = { .n = 3, .m = 3, .user = &c, .f_c8 = nested_c8 };
-    double x[3] = { 0.3, -0.7, 1.1 }, y[3], J[9], R[12];
-    for (int rep = 0; rep < 2; ++rep) {
-        CU_ASSERT_EQUAL_FATAL(dj_jacfwd(&F, x, y, J, 3, NULL), DJ_OK);
+    nested_ctx c = { tfun_function(&p), NN, 0.0 };
+    dj_function F = { .n = NN, .m = NN, .user = &c, .f_c8 = nested_c8 };
+    double x[NN], y[NN], J[NN * NN], R[12];
+    for (int i = 0; i < NN; ++i)
+        x[i] = 0.1 * i - 0.7;
+    for (int rep = 0; rep < 3; ++rep) {        /* 3 passes of 8 lanes */
+        CU_ASSERT_EQUAL_FATAL(dj_jacfwd(&F, x, y, J, NN, NULL), DJ_OK);
         tfun_jac(3, x, R, 4);
         DJ_ASSERT_CLOSE(c.J00, R[0], 4 * DBL_EPSILON);
-        for (int j = 0; j < 3; ++j)
-            for (int i = 0; i < 3; ++i)
-                CU_ASSERT_EQUAL(J[i + 3 * j], i == j ? c.J00 : 0.0);
+        for (int j = 0; j < NN; ++j) {
+            CU_ASSERT_EQUAL(y[j], c.J00 * sin(x[j]));
+            for (int i = 0; i < NN; ++i)
+                CU_ASSERT_EQUAL(J[i + NN * j], i == j ? c.J00 * cos(x[j]) : 0.0);
+        }
         x[0] += 0.25;
     }
+    /* one outer pass (m = n = 3 here): the outer run shares sin and cos too */
+    c.n = 3;
+    F.n = F.m = 3;
+    CU_ASSERT_EQUAL_FATAL(dj_jacfwd(&F, x, y, J, 3, NULL), DJ_OK);
+    for (int j = 0; j < 3; ++j)
+        for (int i = 0; i < 3; ++i)
+            CU_ASSERT_EQUAL(J[i + 3 * j], i == j ? c.J00 * cos(x[j]) : 0.0);
 }
 
 static int fail_after;

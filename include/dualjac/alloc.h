@@ -21,7 +21,8 @@ typedef void (*dj_free_fn)(void *ptr);
 int dj_set_allocator(dj_malloc_fn malloc_fn, dj_free_fn free_fn);
 
 /* The forward drivers keep one workspace per thread between calls (up to
- * 256 KB: the inputs and outputs of a pass; see jacobian.h), allocated
+ * 256 KB for the inputs and outputs of a pass, see jacobian.h, and 16 KB
+ * for a table of sin and cos results once code takes them), allocated
  * through the hook and freed when the thread exits. dj_workspace_release
  * frees the calling thread's workspace now: before dj_set_allocator
  * replaces the allocator it came from, or to check for leaks. A later

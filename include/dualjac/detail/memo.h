@@ -9,7 +9,9 @@
  * passes: a rule whose recorded operation and arguments match bit for bit
  * takes the recorded results instead of calling libm. Anything else (a
  * different control path, a NaN argument, a full buffer) is recomputed, so
- * replay never changes a result, only its cost. The state is thread-local,
+ * replay never changes a result, only its cost. A run of one pass records
+ * nothing, but sin and cos of one argument still share one sincos (the
+ * table below, kept per thread across runs). The state is thread-local,
  * so threads do not share it, and it is off outside the drivers: then each
  * libm rule costs one extra thread-local load and branch. */
 #ifndef DUALJAC_DETAIL_MEMO_H
@@ -24,18 +26,22 @@
 extern "C" {
 #endif
 
-enum { DJ_MEMO_OFF_ = 0, DJ_MEMO_RECORD_ = 1, DJ_MEMO_REPLAY_ = 2 };
+/* SHARE: a one-pass run, nothing to replay: only sin and cos share sincos. */
+enum { DJ_MEMO_OFF_ = 0, DJ_MEMO_RECORD_ = 1, DJ_MEMO_REPLAY_ = 2, DJ_MEMO_SHARE_ = 3 };
 
 typedef struct dj_memo_entry_ {
     double a, b, v, ga, gb;
     int op;
 } dj_memo_entry_;
 
-/* sin and cos of one argument, shared within the recording pass. */
+/* sin and cos of one argument, shared within one pass: an entry counts
+ * only in the run whose number (gen, from 1) it carries, so a table kept
+ * across runs never carries results from one run into the next. */
 typedef struct dj_memo_sc_ {
     double x, s, c;
+    uint64_t gen;
 } dj_memo_sc_;
-#define DJ_MEMO_SC_SIZE_ 1024   /* entries of the sin/cos table (a power of 2) */
+#define DJ_MEMO_SC_SIZE_ 512    /* entries of the sin/cos table (a power of 2) */
 
 typedef struct dj_memo_ {
     int mode;
@@ -43,8 +49,10 @@ typedef struct dj_memo_ {
     size_t len;               /* entries recorded */
     size_t cap;
     dj_memo_entry_ *buf;
-    dj_memo_sc_ *sc;          /* recording: sin and cos by argument, or NULL */
+    dj_memo_sc_ *sc;          /* recording, sharing: sin and cos by argument, or NULL */
     int sc_tried;             /* the table was asked for (made on first use) */
+    int sc_kept;              /* sc is the thread's table, kept across runs */
+    uint64_t sc_gen;          /* this run's number in sc */
 } dj_memo_;
 
 #ifdef __cplusplus
@@ -57,9 +65,11 @@ extern _Thread_local dj_memo_ dj_memo_state_;
  * the buffer, or stops recording when it cannot). */
 void dj_memo_record_(int op, double a, double b, double v, double ga, double gb);
 
-/* The sin/cos table, made on the first sin or cos of a recording pass (so
- * a Jacobian of code without them does not pay for it); NULL when there is
- * no memory, and then not asked for again. */
+/* The sin/cos table, asked for on the first sin or cos of a recording or
+ * sharing pass (so a Jacobian of code without them does not pay for it):
+ * the thread's table, kept across runs (a new run number each time, so
+ * nothing needs clearing), or one made for this run; NULL when there is no
+ * memory, and then not asked for again. */
 dj_memo_sc_ *dj_memo_sc_make_(dj_memo_ *m);
 
 DJ_INLINE_ void dj_memo_push_(dj_memo_ *m, int op, double a, double b,
@@ -97,20 +107,21 @@ DJ_INLINE_ const dj_memo_entry_ *dj_memo_next_(dj_memo_ *m, int op, double a, do
     return NULL;
 }
 
-/* While recording, sin and cos share one sincos per argument: a program
- * that takes cos(x) and, later, sin(x) (a rotation, a Fourier term, the
- * Trigonometric test problem) calls libm once. A direct-mapped table keyed
- * by the argument's bits; a hit gives the same values sincos would. */
+/* While recording or sharing, sin and cos share one sincos per argument: a
+ * program that takes cos(x) and, later, sin(x) (a rotation, a Fourier term,
+ * the Trigonometric test problem) calls libm once. A direct-mapped table
+ * keyed by the argument's bits; a hit gives the same values sincos would. */
 DJ_INLINE_ dj_rule1 dj_memo_sincos_(dj_memo_ *m, int op, double x, dj_rule1 (*rule)(double))
 {
     uint64_t u;
     memcpy(&u, &x, sizeof u);
     dj_memo_sc_ *e = &m->sc[(u ^ (u >> 29) ^ (u >> 43)) & (DJ_MEMO_SC_SIZE_ - 1)];
-    if (dj_memo_same_(e->x, x)) {
+    if (e->gen == m->sc_gen && dj_memo_same_(e->x, x)) {
         dj_rule1 r = { op == DJ_RULE_sin ? e->s : e->c, op == DJ_RULE_sin ? e->c : -e->s };
         return r;
     }
     dj_rule1 r = rule(x);
+    e->gen = m->sc_gen;
     e->x = x;
     e->s = op == DJ_RULE_sin ? r.v : -r.g;
     e->c = op == DJ_RULE_sin ? r.g : r.v;
@@ -133,7 +144,8 @@ DJ_INLINE_ dj_rule1 dj_memo_rule1_(int op, double x, dj_rule1 (*rule)(double))
     int sc = (op == DJ_RULE_sin || op == DJ_RULE_cos) && x == x &&
              (m->sc != NULL || (!m->sc_tried && dj_memo_sc_make_(m) != NULL));
     dj_rule1 r = sc ? dj_memo_sincos_(m, op, x, rule) : rule(x);
-    dj_memo_push_(m, op, x, 0.0, r.v, r.g, 0.0);
+    if (m->mode == DJ_MEMO_RECORD_)
+        dj_memo_push_(m, op, x, 0.0, r.v, r.g, 0.0);
     return r;
 }
 
@@ -141,7 +153,7 @@ DJ_INLINE_ dj_rule2 dj_memo_rule2_(int op, double a, double b,
                                       dj_rule2 (*rule)(double, double))
 {
     dj_memo_ *m = &dj_memo_state_;
-    if (m->mode == DJ_MEMO_OFF_)
+    if (m->mode == DJ_MEMO_OFF_ || m->mode == DJ_MEMO_SHARE_)
         return rule(a, b);
     if (m->mode == DJ_MEMO_REPLAY_) {
         const dj_memo_entry_ *e = dj_memo_next_(m, op, a, b);
