@@ -604,8 +604,11 @@ int main(int argc, char **argv)
                o.no_peers ? " (not timed: --no-peers)" : "", peers_flags());
     else
         printf("peers: not built (%s)\n", peers_why_not());
-    printf("timing: median of %d samples of >= %.0f ms each; R = T / T_primal\n\n",
+    printf("timing: median of %d samples of >= %.0f ms each; R = T / T_primal\n",
            o.samples, o.min_sample * 1e3);
+    if (o.sections & 1)
+        printf("point (MGH): x0_j + 1e-3 (j+1)/(n+1) max(1, |x0_j|) (x0 repeats components)\n");
+    printf("\n");
     if (o.sections & 1)
         printf("%-13s %5s %5s  %-15s %12s %12s %12s %9s  %s\n", "problem", "n", "m",
            "what", "median", "min", "max", "R", "note");
