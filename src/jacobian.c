@@ -726,13 +726,14 @@ int dj_eval(const dj_function *F, const double *x, double *y)
     /* a pass with no directions: every tangent lane zero */
     size_t s = value_size(w);
     fwd_ws_ *ws;
-    char *xb = values_mem((F->n + F->m) * s, &ws);
-    if (xb == NULL)
+    char *mem = values_mem((F->n + F->m) * s + 64, &ws);
+    if (mem == NULL)
         return dj_fail_outputs_(DJ_ENOMEM, y, F->m, NULL, 0, 0, 0);
+    char *xb = dj_align64_(mem);
     pass_args a = { F, x, NULL, 0, 0, 0, 1, 0, 0, 0, xb, xb + F->n * s, y, NULL, 0 };
     rc = fwd_pass(w, &a);
     if (ws == NULL)
-        dj_free_(xb);
+        dj_free_(mem);
     else
         values_done(ws, 0, 0, 0, 0);
     return dj_fail_outputs_(rc, y, F->m, NULL, 0, 0, 0);
