@@ -12,6 +12,14 @@ void dj_free_(void *ptr);
 /* The free function of the current hook (for memory freed later). */
 dj_free_fn dj_free_hook_(void);
 
+/* dj_jacfwd with the chunk plan for n already made (NULL: make it). */
+struct dj_function;
+struct dj_jac_opts;
+struct dj_chunk_plan;
+int dj_jacfwd_plan_(const struct dj_function *F, const double *x, double *y, double *J,
+                    size_t ldj, const struct dj_jac_opts *opts,
+                    const struct dj_chunk_plan *plan);
+
 /* The cross-pass memo of libm results (detail/memo.h): begin recording
  * (saving the caller's state, for nested drivers), switch to replay at the
  * start of each later pass, end (free, restore). */

@@ -587,15 +587,20 @@ static void values_done(fwd_ws_ *ws, int width, size_t n, size_t col0, size_t co
         ws_free_values(ws);
 }
 
-/* Shared by dj_jvp_batch and dj_jacfwd (V == NULL: identity, p == n). */
-static int fwd_run(const dj_function *F, const double *x, size_t p,
-                   const double *V, size_t ldv, double *y, double *JV,
-                   size_t ldjv, const dj_jac_opts *opts)
+/* Shared by dj_jvp_batch and dj_jacfwd (V == NULL: identity, p == n);
+ * given: the chunk plan for p, when the caller made it already. */
+static int fwd_run_plan(const dj_function *F, const double *x, size_t p,
+                        const double *V, size_t ldv, double *y, double *JV,
+                        size_t ldjv, const dj_jac_opts *opts, const dj_chunk_plan *given)
 {
     if (F->f_mat != NULL)
         return mat_fwd_run(F, x, p, V, ldv, y, JV, ldjv, opts);
     dj_chunk_plan plan;
-    int rc = dj_chunk_plan_make(F, p, opts, &plan);
+    int rc = DJ_OK;
+    if (given != NULL)
+        plan = *given;
+    else
+        rc = dj_chunk_plan_make(F, p, opts, &plan);
     if (rc != DJ_OK)
         return rc;
     size_t s = value_size(plan.width);
@@ -652,6 +657,13 @@ static int fwd_run(const dj_function *F, const double *x, size_t p,
     return rc;
 }
 
+static int fwd_run(const dj_function *F, const double *x, size_t p,
+                   const double *V, size_t ldv, double *y, double *JV,
+                   size_t ldjv, const dj_jac_opts *opts)
+{
+    return fwd_run_plan(F, x, p, V, ldv, y, JV, ldjv, opts, NULL);
+}
+
 int dj_jvp_batch(const dj_function *F, const double *x, size_t p,
                  const double *V, size_t ldv, double *y, double *JV,
                  size_t ldjv, const dj_jac_opts *opts)
@@ -668,8 +680,8 @@ int dj_jvp_batch(const dj_function *F, const double *x, size_t p,
                             p, ldjv);
 }
 
-int dj_jacfwd(const dj_function *F, const double *x, double *y, double *J,
-              size_t ldj, const dj_jac_opts *opts)
+int dj_jacfwd_plan_(const dj_function *F, const double *x, double *y, double *J,
+                    size_t ldj, const dj_jac_opts *opts, const dj_chunk_plan *plan)
 {
     if (F == NULL || x == NULL || J == NULL)
         return DJ_EARG;
@@ -678,8 +690,14 @@ int dj_jacfwd(const dj_function *F, const double *x, double *y, double *J,
         return rc;
     if (ldj < F->m || !dj_array_fits_(ldj, F->n))
         return DJ_EDIM;
-    return dj_fail_outputs_(fwd_run(F, x, F->n, NULL, 0, y, J, ldj, opts), y, F->m, J, F->m,
-                            F->n, ldj);
+    return dj_fail_outputs_(fwd_run_plan(F, x, F->n, NULL, 0, y, J, ldj, opts, plan), y,
+                            F->m, J, F->m, F->n, ldj);
+}
+
+int dj_jacfwd(const dj_function *F, const double *x, double *y, double *J,
+              size_t ldj, const dj_jac_opts *opts)
+{
+    return dj_jacfwd_plan_(F, x, y, J, ldj, opts, NULL);
 }
 
 /* The narrowest tangent form given, or 0. */
