@@ -589,9 +589,9 @@ static void values_done(fwd_ws_ *ws, int width, size_t n, size_t col0, size_t co
 
 /* Shared by dj_jvp_batch and dj_jacfwd (V == NULL: identity, p == n);
  * given: the chunk plan for p, when the caller made it already. */
-static int fwd_run_plan(const dj_function *F, const double *x, size_t p,
-                        const double *V, size_t ldv, double *y, double *JV,
-                        size_t ldjv, const dj_jac_opts *opts, const dj_chunk_plan *given)
+static int fwd_run(const dj_function *F, const double *x, size_t p,
+                   const double *V, size_t ldv, double *y, double *JV,
+                   size_t ldjv, const dj_jac_opts *opts, const dj_chunk_plan *given)
 {
     if (F->f_mat != NULL)
         return mat_fwd_run(F, x, p, V, ldv, y, JV, ldjv, opts);
@@ -657,13 +657,6 @@ static int fwd_run_plan(const dj_function *F, const double *x, size_t p,
     return rc;
 }
 
-static int fwd_run(const dj_function *F, const double *x, size_t p,
-                   const double *V, size_t ldv, double *y, double *JV,
-                   size_t ldjv, const dj_jac_opts *opts)
-{
-    return fwd_run_plan(F, x, p, V, ldv, y, JV, ldjv, opts, NULL);
-}
-
 int dj_jvp_batch(const dj_function *F, const double *x, size_t p,
                  const double *V, size_t ldv, double *y, double *JV,
                  size_t ldjv, const dj_jac_opts *opts)
@@ -676,8 +669,8 @@ int dj_jvp_batch(const dj_function *F, const double *x, size_t p,
     if (p == 0 || ldv < F->n || ldjv < F->m || !dj_array_fits_(ldv, p)
         || !dj_array_fits_(ldjv, p))
         return DJ_EDIM;
-    return dj_fail_outputs_(fwd_run(F, x, p, V, ldv, y, JV, ldjv, opts), y, F->m, JV, F->m,
-                            p, ldjv);
+    return dj_fail_outputs_(fwd_run(F, x, p, V, ldv, y, JV, ldjv, opts, NULL), y, F->m, JV,
+                            F->m, p, ldjv);
 }
 
 int dj_jacfwd_plan_(const dj_function *F, const double *x, double *y, double *J,
@@ -690,8 +683,8 @@ int dj_jacfwd_plan_(const dj_function *F, const double *x, double *y, double *J,
         return rc;
     if (ldj < F->m || !dj_array_fits_(ldj, F->n))
         return DJ_EDIM;
-    return dj_fail_outputs_(fwd_run_plan(F, x, F->n, NULL, 0, y, J, ldj, opts, plan), y,
-                            F->m, J, F->m, F->n, ldj);
+    return dj_fail_outputs_(fwd_run(F, x, F->n, NULL, 0, y, J, ldj, opts, plan), y, F->m,
+                            J, F->m, F->n, ldj);
 }
 
 int dj_jacfwd(const dj_function *F, const double *x, double *y, double *J,
@@ -718,13 +711,13 @@ int dj_jvp(const dj_function *F, const double *x, const double *v,
     if (rc != DJ_OK)
         return rc;
     if (F->f_mat != NULL)
-        return dj_fail_outputs_(fwd_run(F, x, 1, v, F->n, y, jv, F->m, NULL), y, F->m, jv,
-                                F->m, 1, F->m);
+        return dj_fail_outputs_(fwd_run(F, x, 1, v, F->n, y, jv, F->m, NULL, NULL), y, F->m,
+                                jv, F->m, 1, F->m);
     dj_jac_opts o = { narrowest_form(F), 0, NULL, 0, 0 };
     if (o.chunk == 0)
         return dj_fail_outputs_(DJ_ENOFORM, y, F->m, jv, F->m, 1, F->m);
-    return dj_fail_outputs_(fwd_run(F, x, 1, v, F->n, y, jv, F->m, &o), y, F->m, jv, F->m, 1,
-                            F->m);
+    return dj_fail_outputs_(fwd_run(F, x, 1, v, F->n, y, jv, F->m, &o, NULL), y, F->m, jv,
+                            F->m, 1, F->m);
 }
 
 int dj_eval(const dj_function *F, const double *x, double *y)

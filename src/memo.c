@@ -33,9 +33,18 @@ void dj_memo_record_(int op, double a, double b, double v, double ga, double gb)
     e->gb = gb;
 }
 
-/* A sharing run saves and sets only the mode and the sin/cos fields (the
- * record, an outer run's, stays as it is): copying the whole state was 8%
- * of a 16-column Jacobian of cheap code. */
+/* A sharing run saves and restores only the mode and the sin/cos fields
+ * (the record, an outer run's, stays as it is): copying the whole state was
+ * about 8 ns a run. */
+static void copy_share_fields(dj_memo_ *to, const dj_memo_ *from)
+{
+    to->mode = from->mode;
+    to->sc = from->sc;
+    to->sc_tried = from->sc_tried;
+    to->sc_kept = from->sc_kept;
+    to->sc_gen = from->sc_gen;
+}
+
 void dj_memo_begin_(dj_memo_ *saved, int record)
 {
     dj_memo_ *m = &dj_memo_state_;
@@ -45,11 +54,7 @@ void dj_memo_begin_(dj_memo_ *saved, int record)
         m->mode = DJ_MEMO_RECORD_;
         return;
     }
-    saved->mode = m->mode;
-    saved->sc = m->sc;
-    saved->sc_tried = m->sc_tried;
-    saved->sc_kept = m->sc_kept;
-    saved->sc_gen = m->sc_gen;
+    copy_share_fields(saved, m);
     m->mode = DJ_MEMO_SHARE_;
     m->sc = NULL;
     m->sc_tried = 0;
@@ -96,11 +101,7 @@ void dj_memo_end_(const dj_memo_ *saved)
     if (!m->sc_kept)
         dj_free_(m->sc);
     if (m->mode == DJ_MEMO_SHARE_) {
-        m->mode = saved->mode;
-        m->sc = saved->sc;
-        m->sc_tried = saved->sc_tried;
-        m->sc_kept = saved->sc_kept;
-        m->sc_gen = saved->sc_gen;
+        copy_share_fields(m, saved);
         return;
     }
     dj_free_(m->buf);

@@ -156,12 +156,12 @@ static int fwd_forms(const dj_function *F)
     return F->f_mat || F->f_dual || F->f_c8 || F->f_c16 || F->f_c32 || F->f_c64;
 }
 
-/* The mode, and the forward chunk plan for n in *plan when it was made
- * (*have_plan set): dj_jacobian passes it on instead of making it again. */
-static int jacobian_mode(const dj_function *F, const dj_jac_opts *opts, dj_chunk_plan *plan,
-                         int *have_plan)
+/* The mode, and in *plan the forward chunk plan for n when it was made
+ * (else plan->passes is 0): dj_jacobian passes it on instead of making it
+ * again. */
+static int jacobian_mode(const dj_function *F, const dj_jac_opts *opts, dj_chunk_plan *plan)
 {
-    *have_plan = 0;
+    plan->passes = 0;
     if (F == NULL)
         return -DJ_EARG;
     int fwd = fwd_forms(F), rev = rev_forms(F);
@@ -181,9 +181,10 @@ static int jacobian_mode(const dj_function *F, const dj_jac_opts *opts, dj_chunk
         cf = 1.0 + 1.0 * n;
         cr = 2.0 + 1.5 * m;
     } else {
-        if (dj_chunk_plan_make(F, F->n, opts, plan) != DJ_OK)
+        if (dj_chunk_plan_make(F, F->n, opts, plan) != DJ_OK) {
+            plan->passes = 0;
             return DJ_JAC_REVERSE;
-        *have_plan = 1;
+        }
         double wq = m < DJ_REV_CHUNK_SCALAR ? m : DJ_REV_CHUNK_SCALAR;
         cf = (double)plan->passes * (1.0 + 0.05 * plan->width);
         cr = (double)((F->m - 1) / DJ_REV_CHUNK_SCALAR + 1) * (3.0 + 0.5 * wq);
@@ -194,19 +195,17 @@ static int jacobian_mode(const dj_function *F, const dj_jac_opts *opts, dj_chunk
 int dj_jacobian_mode(const dj_function *F, const dj_jac_opts *opts)
 {
     dj_chunk_plan plan;
-    int have_plan;
-    return jacobian_mode(F, opts, &plan, &have_plan);
+    return jacobian_mode(F, opts, &plan);
 }
 
 int dj_jacobian(const dj_function *F, const double *x, double *y, double *J, size_t ldj,
                 const dj_jac_opts *opts)
 {
     dj_chunk_plan plan;
-    int have_plan;
-    int mode = jacobian_mode(F, opts, &plan, &have_plan);
+    int mode = jacobian_mode(F, opts, &plan);
     if (mode < 0)
         return -mode;
     if (mode == DJ_JAC_REVERSE)
         return dj_jacrev(F, x, y, J, ldj, opts);
-    return dj_jacfwd_plan_(F, x, y, J, ldj, opts, have_plan ? &plan : NULL);
+    return dj_jacfwd_plan_(F, x, y, J, ldj, opts, plan.passes ? &plan : NULL);
 }
