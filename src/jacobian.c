@@ -9,6 +9,7 @@
 #include <limits.h>
 #include <math.h>
 #include <string.h>
+#include <time.h>
 #include "mat_internal.h"
 #include "internal.h"
 #if defined(__has_include)
@@ -50,8 +51,9 @@ int dj_check_sizes_(const dj_function *F)
     return DJ_OK;
 }
 
-int dj_chunk_plan_make(const dj_function *F, size_t p, const dj_jac_opts *opts,
-                       dj_chunk_plan *plan)
+/* The plan before tuning (see the tuning below). */
+static int plan_default(const dj_function *F, size_t p, const dj_jac_opts *opts,
+                        dj_chunk_plan *plan)
 {
     int chunk = opts ? opts->chunk : 0;
     int max_chunk = opts && opts->max_chunk > 0 ? opts->max_chunk : DJ_CHUNK_MAX;
@@ -463,6 +465,40 @@ static int mat_eval(const dj_function *F, const double *x, double *y)
  * run and the table is not kept) or by dj_workspace_release. */
 #define DJ_FWD_WS_MAX_ ((size_t)256 * 1024)
 
+/* Width tuning. The default width (dj_chunk_plan_make: the widest within
+ * the hint) is not always the fastest: with AVX-512 (hint 32), 16 lanes
+ * beat 32 by 15-20% on cheap code at n = 64, where the 32-lane values of a
+ * pass (about 41 KB) no longer fit the 32 KB L1 cache, and lose by 12-35% on
+ * costly code, where fewer passes save more. Neither a size rule nor the
+ * forms can tell which, so a thread's first runs of a function on the
+ * default choice time both widths: DJ_TUNE_ROUNDS_ rounds of DJ_TUNE_RUNS_
+ * runs at each (the first run of each block is not timed: it seeds the
+ * inputs afresh), and then the width of the fastest run is kept for that
+ * function (same forms, user pointer, n, m, p and seeding). The results do
+ * not depend on the width (every lane is computed by the same operations
+ * at any width: test_jacobian checks it bit for bit), only the time does.
+ * Runs with opts->chunk or opts->max_chunk set, runs that do not use the
+ * workspace, and runs whose default is a single pass or has no half-width
+ * form are not tuned. */
+#define DJ_TUNE_SLOTS_ 8
+#define DJ_TUNE_RUNS_ 4
+#define DJ_TUNE_ROUNDS_ 2
+#define DJ_TUNE_STEPS_ (2 * DJ_TUNE_ROUNDS_ * DJ_TUNE_RUNS_)
+
+typedef struct tune_ {
+    dj_fn_c8 f8;            /* the key: forms, user, sizes, seeding */
+    dj_fn_c16 f16;
+    dj_fn_c32 f32;
+    dj_fn_c64 f64;
+    const void *user;
+    size_t n, m, p;
+    int seeded;             /* identity (V == NULL) */
+    int used;               /* the slot holds a key */
+    int w[2];               /* [0] the default width, [1] half of it */
+    int step;               /* runs made so far, up to DJ_TUNE_STEPS_ */
+    double best[2];         /* the fastest timed run at each, seconds */
+} tune_;
+
 typedef struct fwd_ws_ {
     char *mem;              /* cap bytes from the hook, or NULL */
     size_t cap;
@@ -476,6 +512,8 @@ typedef struct fwd_ws_ {
     int kept;               /* freed at thread exit (registered) */
     int width;              /* 0: mem holds nothing reusable */
     size_t n, col0, cols;
+    tune_ tune[DJ_TUNE_SLOTS_]; /* width tuning (see above) */
+    unsigned tune_next;         /* the slot a new key replaces */
 } fwd_ws_;
 static _Thread_local fwd_ws_ dj_fwd_ws_;
 
@@ -587,6 +625,71 @@ static void values_done(fwd_ws_ *ws, int width, size_t n, size_t col0, size_t co
         ws_free_values(ws);
 }
 
+/* Seconds since the start of the thread's tuning (a double of seconds
+ * since 1970 would resolve only 0.24 us); timespec_get is C11's clock. */
+static double tune_now(void)
+{
+    static _Thread_local time_t base;
+    struct timespec t;
+    if (timespec_get(&t, TIME_UTC) != TIME_UTC)
+        return 0.0;
+    if (base == 0)
+        base = t.tv_sec - 1;
+    return (double)(t.tv_sec - base) + 1e-9 * (double)t.tv_nsec;
+}
+
+/* The plan of a run: the default plan, with the width tuned (see above).
+ * With run != NULL, a run is about to be made: a new function gets a slot,
+ * and while it is being tuned *plan is the width to time next and *run the
+ * slot (else NULL); without it, the tuned width only, once tuning ended. */
+static int plan_tuned(const dj_function *F, size_t p, int seeded, const dj_jac_opts *opts,
+                      dj_chunk_plan *plan, tune_ **run)
+{
+    int rc = plan_default(F, p, opts, plan);
+    fwd_ws_ *ws = &dj_fwd_ws_;
+    int w = plan->width;
+    if (run != NULL)
+        *run = NULL;
+    if (rc != DJ_OK || F->f_mat != NULL || ws->busy
+        || (opts != NULL && (opts->chunk != 0 || opts->max_chunk != 0))
+        || plan->passes < 2 || w < 16 || !form_given(F, w / 2)
+        || (F->n + F->m) * value_size(w) + 128 > DJ_FWD_WS_MAX_)
+        return rc;
+    tune_ *t = NULL;
+    for (int i = 0; i < DJ_TUNE_SLOTS_ && t == NULL; ++i) {
+        tune_ *u = &ws->tune[i];
+        if (u->used && u->f8 == F->f_c8 && u->f16 == F->f_c16 && u->f32 == F->f_c32
+            && u->f64 == F->f_c64 && u->user == F->user && u->n == F->n && u->m == F->m
+            && u->p == p && u->seeded == seeded && u->w[0] == w)
+            t = u;
+    }
+    if (t == NULL && run == NULL)
+        return rc;
+    if (t == NULL) {
+        t = &ws->tune[ws->tune_next++ % DJ_TUNE_SLOTS_];
+        *t = (tune_){ F->f_c8, F->f_c16, F->f_c32, F->f_c64, F->user, F->n, F->m, p,
+                      seeded, 1, { w, w / 2 }, 0, { INFINITY, INFINITY } };
+    }
+    int tuning = t->step < DJ_TUNE_STEPS_;
+    if (tuning && run == NULL)
+        return rc;
+    int which = tuning ? t->step / DJ_TUNE_RUNS_ % 2 : t->best[1] < t->best[0];
+    if (which == 1) {
+        dj_jac_opts half = { 0 };
+        half.max_chunk = w / 2;
+        rc = plan_default(F, p, &half, plan);
+    }
+    if (run != NULL && tuning && rc == DJ_OK)
+        *run = t;
+    return rc;
+}
+
+int dj_chunk_plan_make(const dj_function *F, size_t p, const dj_jac_opts *opts,
+                       dj_chunk_plan *plan)
+{
+    return plan_tuned(F, p, 1, opts, plan, NULL);
+}
+
 /* Shared by dj_jvp_batch and dj_jacfwd (V == NULL: identity, p == n);
  * given: the chunk plan for p, when the caller made it already. */
 static int fwd_run(const dj_function *F, const double *x, size_t p,
@@ -595,14 +698,17 @@ static int fwd_run(const dj_function *F, const double *x, size_t p,
 {
     if (F->f_mat != NULL)
         return mat_fwd_run(F, x, p, V, ldv, y, JV, ldjv, opts);
+    /* a given plan of one pass is used as it is (never tuned) */
     dj_chunk_plan plan;
+    tune_ *tune = NULL;
     int rc = DJ_OK;
-    if (given != NULL)
+    if (given != NULL && given->passes == 1)
         plan = *given;
     else
-        rc = dj_chunk_plan_make(F, p, opts, &plan);
+        rc = plan_tuned(F, p, V == NULL, opts, &plan, &tune);
     if (rc != DJ_OK)
         return rc;
+    double t0 = tune != NULL && tune->step % DJ_TUNE_RUNS_ != 0 ? tune_now() : 0.0;
     size_t s = value_size(plan.width);
     /* both arrays start on a cache line (see fwd_ws_) */
     fwd_ws_ *ws;
@@ -654,6 +760,15 @@ static int fwd_run(const dj_function *F, const double *x, size_t p,
         dj_free_(mem);
     else
         values_done(ws, rc == DJ_OK && V == NULL ? w : 0, F->n, a.prev_col0, a.prev_cols);
+    if (tune != NULL && rc == DJ_OK) {
+        if (t0 > 0.0) {
+            double t = tune_now() - t0;
+            int which = tune->step / DJ_TUNE_RUNS_ % 2;
+            if (t > 0.0 && t < tune->best[which])  /* the clock may step back */
+                tune->best[which] = t;
+        }
+        ++tune->step;
+    }
     return rc;
 }
 

@@ -367,6 +367,76 @@ static void test_nested_driver(void)
             CU_ASSERT_EQUAL(J[i + 3 * j], i == j ? c.J00 * cos(x[j]) : 0.0);
 }
 
+/* Width tuning: tfun's forms, counting the runs of each width. */
+typedef struct count_ctx {
+    tfun_params p;
+    int calls[65];
+} count_ctx;
+#define COUNTING_FORM(N)                                                      \
+    static int count_c##N(void *user, const dj_c##N *x, dj_c##N *y)           \
+    {                                                                         \
+        count_ctx *c = user;                                                  \
+        c->calls[N]++;                                                        \
+        return tfun_c##N(&c->p, x, y);                                        \
+    }
+COUNTING_FORM(8)
+COUNTING_FORM(16)
+COUNTING_FORM(32)
+COUNTING_FORM(64)
+
+static void test_width_tuning(void)
+{
+    enum { N = 64, M = N + 1 };
+    static count_ctx c;
+    memset(&c, 0, sizeof c);
+    c.p.n = N;
+    dj_function F = { .n = N, .m = M, .user = &c, .f_c8 = count_c8, .f_c16 = count_c16,
+                      .f_c32 = count_c32, .f_c64 = count_c64, .chunk_hint = DJ_CHUNK_HINT };
+    dj_chunk_plan def, tuned, pl;
+    CU_ASSERT_EQUAL_FATAL(dj_chunk_plan_make(&F, N, NULL, &def), DJ_OK);
+    int W = def.width;
+    CU_ASSERT_FATAL(def.passes >= 2 && W >= 16);
+    static double x[N], y[M], J[M * N], J0[M * N], R[M * N];
+    uint64_t seed = 7;
+    rand_vec(&seed, N, x);
+    tfun_jac(N, x, R, M);
+    CU_ASSERT_EQUAL_FATAL(dj_jacfwd(&F, x, y, J0, M, NULL), DJ_OK);
+    for (size_t k = 0; k < (size_t)M * N; ++k)
+        DJ_ASSERT_CLOSE(J0[k], R[k], 1e-13 * (1.0 + fabs(R[k])));
+    /* while it is tuned, runs alternate between W and W/2: the Jacobian is
+       the same bit for bit */
+    for (int r = 0; r < 40; ++r) {
+        CU_ASSERT_EQUAL_FATAL(dj_jacfwd(&F, x, y, J, M, NULL), DJ_OK);
+        CU_ASSERT(memcmp(J, J0, sizeof J) == 0);
+    }
+    CU_ASSERT(c.calls[W] > 0 && c.calls[W / 2] > 0);
+    /* then only the width dj_chunk_plan_make reports runs */
+    CU_ASSERT_EQUAL_FATAL(dj_chunk_plan_make(&F, N, NULL, &tuned), DJ_OK);
+    CU_ASSERT(tuned.width == W || tuned.width == W / 2);
+    memset(c.calls, 0, sizeof c.calls);
+    for (int r = 0; r < 5; ++r)
+        CU_ASSERT_EQUAL(dj_jacfwd(&F, x, y, J, M, NULL), DJ_OK);
+    CU_ASSERT_EQUAL(c.calls[tuned.width], 5 * (int)tuned.passes);
+    CU_ASSERT_EQUAL(c.calls[8] + c.calls[16] + c.calls[32] + c.calls[64],
+                    5 * (int)tuned.passes);
+    CU_ASSERT(memcmp(J, J0, sizeof J) == 0);
+    /* a width or a cap in the options is not tuned */
+    dj_jac_opts forced = { W, 0, NULL, 0, 0 }, capped = { 0, W, NULL, 0, 0 };
+    memset(c.calls, 0, sizeof c.calls);
+    for (int r = 0; r < 20; ++r)
+        CU_ASSERT_EQUAL(dj_jacfwd(&F, x, y, J, M, &capped), DJ_OK);
+    CU_ASSERT_EQUAL(c.calls[W], 20 * (int)def.passes);
+    CU_ASSERT_EQUAL(dj_chunk_plan_make(&F, N, &capped, &pl), DJ_OK);
+    CU_ASSERT(pl.width == W && pl.passes == def.passes);
+    CU_ASSERT_EQUAL(dj_chunk_plan_make(&F, N, &forced, &pl), DJ_OK);
+    CU_ASSERT(pl.width == W);
+    /* another function (other sizes) starts untuned */
+    F.n = c.p.n = N - 8;
+    F.m = N - 7;
+    CU_ASSERT_EQUAL(dj_chunk_plan_make(&F, N - 8, NULL, &pl), DJ_OK);
+    CU_ASSERT_EQUAL(pl.width, W);
+}
+
 static int fail_after;
 static void *failing_malloc(size_t n)
 {
@@ -432,6 +502,7 @@ int main(void)
         { "allocation failure", test_enomem },
         { "repeated runs reuse the seeded inputs", test_repeated_runs },
         { "a form that calls a driver", test_nested_driver },
+        { "the width is tuned by timing, results unchanged", test_width_tuning },
         { NULL, NULL },
     };
     return dj_test_run("jacobian", cases);
