@@ -466,24 +466,23 @@ static int mat_eval(const dj_function *F, const double *x, double *y)
 #define DJ_FWD_WS_MAX_ ((size_t)256 * 1024)
 
 /* Width tuning. The default width (dj_chunk_plan_make: the widest within
- * the hint) is not always the fastest: with AVX-512 (hint 32), 16 lanes
- * beat 32 by 15-20% on cheap code at n = 64, where the 32-lane values of a
- * pass (about 41 KB) no longer fit the 32 KB L1 cache, and lose by 12-35% on
- * costly code, where fewer passes save more. Neither a size rule nor the
- * forms can tell which, so a thread's first runs of a function on the
- * default choice time both widths: DJ_TUNE_ROUNDS_ rounds of DJ_TUNE_RUNS_
- * runs at each (the first run of each block is not timed: it seeds the
- * inputs afresh), and then the width of the fastest run is kept for that
- * function (same forms, user pointer, n, m, p and seeding). The results do
- * not depend on the width (every lane is computed by the same operations
- * at any width: test_jacobian checks it bit for bit), only the time does.
- * Runs with opts->chunk or opts->max_chunk set, runs that do not use the
- * workspace, and runs whose default is a single pass or has no half-width
- * form are not tuned. */
+ * the hint, 32 lanes with AVX-512) is not always the fastest: at n = 64
+ * with AVX-512, 16 lanes beat 32 by 15-20% on cheap code and 64 lanes beat
+ * 32 by 10-20% on costly code (Chebyquad, Trigonometric: fewer passes
+ * recompute the primal fewer times). Neither a size rule nor the forms can
+ * tell which, so a thread's first runs of a function on the default choice
+ * time the default width W, W/2 and 2W (those whose forms are given):
+ * DJ_TUNE_ROUNDS_ rounds of DJ_TUNE_RUNS_ runs at each (the first run of
+ * each block is not timed: it seeds the inputs afresh); then the width of
+ * the fastest run is kept for that function (same forms, user pointer, n,
+ * m, p and seeding). The results do not depend on the width (every lane is
+ * computed by the same operations at any width: test_jacobian checks it
+ * bit for bit), only the time does. Runs with opts->chunk or
+ * opts->max_chunk set, runs that do not use the workspace, and runs whose
+ * default is a single pass or that have no other width are not tuned. */
 #define DJ_TUNE_SLOTS_ 8
 #define DJ_TUNE_RUNS_ 4
 #define DJ_TUNE_ROUNDS_ 2
-#define DJ_TUNE_STEPS_ (2 * DJ_TUNE_ROUNDS_ * DJ_TUNE_RUNS_)
 
 typedef struct tune_ {
     dj_fn_c8 f8;            /* the key: forms, user, sizes, seeding */
@@ -494,10 +493,12 @@ typedef struct tune_ {
     size_t n, m, p;
     int seeded;             /* identity (V == NULL) */
     int used;               /* the slot holds a key */
-    int w[2];               /* [0] the default width, [1] half of it */
-    int step;               /* runs made so far, up to DJ_TUNE_STEPS_ */
-    double best[2];         /* the fastest timed run at each, seconds */
+    int k;                  /* candidates: w[0] the default width, then */
+    int w[3];               /* W/2 and 2W where given */
+    int step;               /* runs made so far, up to the steps below */
+    double best[3];         /* the fastest timed run at each, seconds */
 } tune_;
+#define DJ_TUNE_STEPS_(t) ((t)->k * DJ_TUNE_ROUNDS_ * DJ_TUNE_RUNS_)
 
 typedef struct fwd_ws_ {
     char *mem;              /* cap bytes from the hook, or NULL */
@@ -638,6 +639,33 @@ static double tune_now(void)
     return (double)(t.tv_sec - base) + 1e-9 * (double)t.tv_nsec;
 }
 
+/* Bytes of a run's values at width w: n inputs and m outputs, each array
+ * on a cache line (see fwd_ws_), with the gap of outputs_at. */
+static size_t values_need(const dj_function *F, int w)
+{
+    return (F->n + F->m) * value_size(w) + 128 + 2048;
+}
+
+/* Where the outputs start after n inputs of width w at xb (a cache line):
+ * 1-3 KB past the inputs modulo 4 KB, so that a store to y_i never shares
+ * its low 12 address bits with the load of x_i just after it (4K aliasing
+ * stalls the load). Right after the inputs, n times the value size is a
+ * multiple of 4 KB for n = 64 and 128 at 16 and 32 lanes: those Jacobians
+ * ran up to 1.65x slower (penalty1, n = 64, 16 lanes: 1.94 against 1.18
+ * us, depending on what had run before). */
+static char *outputs_at(char *xb, size_t n, int w)
+{
+    char *yb = dj_align64_(xb + n * value_size(w));
+    size_t gap = (size_t)(yb - xb) % 4096;
+    return gap < 1024 || gap > 3072 ? yb + 2048 : yb;
+}
+
+/* Whether a run at width w uses the workspace (values_mem). */
+static int ws_fits(const dj_function *F, int w)
+{
+    return values_need(F, w) <= DJ_FWD_WS_MAX_;
+}
+
 /* The plan of a run: the default plan, with the width tuned (see above).
  * With run != NULL, a run is about to be made: a new function gets a slot,
  * and while it is being tuned *plan is the width to time next and *run the
@@ -652,8 +680,7 @@ static int plan_tuned(const dj_function *F, size_t p, int seeded, const dj_jac_o
         *run = NULL;
     if (rc != DJ_OK || F->f_mat != NULL || ws->busy
         || (opts != NULL && (opts->chunk != 0 || opts->max_chunk != 0))
-        || plan->passes < 2 || w < 16 || !form_given(F, w / 2)
-        || (F->n + F->m) * value_size(w) + 128 > DJ_FWD_WS_MAX_)
+        || plan->passes < 2 || w < 8 || !ws_fits(F, w))
         return rc;
     tune_ *t = NULL;
     for (int i = 0; i < DJ_TUNE_SLOTS_ && t == NULL; ++i) {
@@ -666,18 +693,31 @@ static int plan_tuned(const dj_function *F, size_t p, int seeded, const dj_jac_o
     if (t == NULL && run == NULL)
         return rc;
     if (t == NULL) {
+        tune_ fresh = { F->f_c8, F->f_c16, F->f_c32, F->f_c64, F->user, F->n, F->m, p,
+                        seeded, 1, 1, { w, 0, 0 }, 0, { INFINITY, INFINITY, INFINITY } };
+        if (w >= 16 && form_given(F, w / 2))
+            fresh.w[fresh.k++] = w / 2;
+        if (2 * w <= DJ_CHUNK_MAX && form_given(F, 2 * w) && ws_fits(F, 2 * w))
+            fresh.w[fresh.k++] = 2 * w;
+        if (fresh.k == 1)
+            return rc;
         t = &ws->tune[ws->tune_next++ % DJ_TUNE_SLOTS_];
-        *t = (tune_){ F->f_c8, F->f_c16, F->f_c32, F->f_c64, F->user, F->n, F->m, p,
-                      seeded, 1, { w, w / 2 }, 0, { INFINITY, INFINITY } };
+        *t = fresh;
     }
-    int tuning = t->step < DJ_TUNE_STEPS_;
+    int tuning = t->step < DJ_TUNE_STEPS_(t);
     if (tuning && run == NULL)
         return rc;
-    int which = tuning ? t->step / DJ_TUNE_RUNS_ % 2 : t->best[1] < t->best[0];
-    if (which == 1) {
-        dj_jac_opts half = { 0 };
-        half.max_chunk = w / 2;
-        rc = plan_default(F, p, &half, plan);
+    int which = 0;
+    if (tuning)
+        which = t->step / DJ_TUNE_RUNS_ % t->k;
+    else
+        for (int i = 1; i < t->k; ++i)
+            if (t->best[i] < t->best[which])
+                which = i;
+    if (which != 0) {
+        dj_function G = *F;     /* the default rule with that width as the hint */
+        G.chunk_hint = t->w[which];
+        rc = plan_default(&G, p, opts, plan);
     }
     if (run != NULL && tuning && rc == DJ_OK)
         *run = t;
@@ -709,14 +749,12 @@ static int fwd_run(const dj_function *F, const double *x, size_t p,
     if (rc != DJ_OK)
         return rc;
     double t0 = tune != NULL && tune->step % DJ_TUNE_RUNS_ != 0 ? tune_now() : 0.0;
-    size_t s = value_size(plan.width);
-    /* both arrays start on a cache line (see fwd_ws_) */
     fwd_ws_ *ws;
-    char *mem = values_mem((F->n + F->m) * s + 128, &ws);
+    char *mem = values_mem(values_need(F, plan.width), &ws);
     if (mem == NULL)
         return DJ_ENOMEM;
     char *xb = dj_align64_(mem);
-    char *yb = dj_align64_(xb + F->n * s);
+    char *yb = outputs_at(xb, F->n, plan.width);
     int w0 = plan.passes == 1 ? plan.last_width : plan.width;
     int reuse = ws != NULL && V == NULL && ws->width == w0 && ws->n == F->n;
     /* with several passes, libm results of the first are replayed later;
@@ -763,7 +801,7 @@ static int fwd_run(const dj_function *F, const double *x, size_t p,
     if (tune != NULL && rc == DJ_OK) {
         if (t0 > 0.0) {
             double t = tune_now() - t0;
-            int which = tune->step / DJ_TUNE_RUNS_ % 2;
+            int which = tune->step / DJ_TUNE_RUNS_ % tune->k;
             if (t > 0.0 && t < tune->best[which])  /* the clock may step back */
                 tune->best[which] = t;
         }
@@ -850,13 +888,12 @@ int dj_eval(const dj_function *F, const double *x, double *y)
     if (w == 0)
         return dj_fail_outputs_(DJ_ENOFORM, y, F->m, NULL, 0, 0, 0);
     /* a pass with no directions: every tangent lane zero */
-    size_t s = value_size(w);
     fwd_ws_ *ws;
-    char *mem = values_mem((F->n + F->m) * s + 64, &ws);
+    char *mem = values_mem(values_need(F, w), &ws);
     if (mem == NULL)
         return dj_fail_outputs_(DJ_ENOMEM, y, F->m, NULL, 0, 0, 0);
     char *xb = dj_align64_(mem);
-    pass_args a = { F, x, NULL, 0, 0, 0, 1, 0, 0, 0, xb, xb + F->n * s, y, NULL, 0 };
+    pass_args a = { F, x, NULL, 0, 0, 0, 1, 0, 0, 0, xb, outputs_at(xb, F->n, w), y, NULL, 0 };
     rc = fwd_pass(w, &a);
     if (ws == NULL)
         dj_free_(mem);

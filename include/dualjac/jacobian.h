@@ -156,17 +156,18 @@ typedef struct dj_chunk_plan {
  * chunk == 1. With a matrix program (f_mat) one pass carries
  * p = min(p, chunk or max_chunk or DJ_MAT_CHUNK_DEFAULT) directions as
  * tangent blocks, so most Jacobians take a single pass.
- * Tuning: when the heuristic's W takes two passes or more and the W/2 form
- * is given (and neither chunk nor max_chunk is set), the forward drivers
- * time the first runs of a function on each thread at W and at W/2 (8
- * runs each, alternating in blocks of 4), then keep the faster width for
- * that function (its chunk forms, user pointer, n, m and p; 8 functions per
- * thread are remembered, the oldest forgotten first). Results do not depend
- * on the width, bit for bit: every lane is computed by the same operations
- * at any width; only the time does. Runs that allocate their own values
- * (see Memory above) are not tuned. Once a function has been tuned on the
+ * Tuning: when the heuristic's W takes two passes or more and the W/2 or
+ * 2W form is given (and neither chunk nor max_chunk is set), the forward
+ * drivers time the first runs of a function on each thread at W and at
+ * those widths (8 runs each, in turn in blocks of 4, the first of a block
+ * untimed), then keep the width of the fastest run for that function (its
+ * chunk forms, user pointer, n, m and p; 8 functions per thread are
+ * remembered, the oldest forgotten first). Results do not depend on the
+ * width, bit for bit: every lane is computed by the same operations at any
+ * width; only the time does. Runs that allocate their own values (see
+ * Memory above) are not tuned. Once a function has been tuned on the
  * calling thread, dj_chunk_plan_make returns the tuned plan for it (for
- * identity seeding, p == n; the plan the next dj_jacfwd will run).
+ * identity seeding, p == n: the plan the next dj_jacfwd will run).
  * Errors: DJ_EARG (F or plan NULL, chunk not a width or negative),
  * DJ_EDIM (p == 0), DJ_ENOFORM (no dual or chunk form, or the requested
  * width not given). */
