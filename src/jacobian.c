@@ -675,10 +675,12 @@ static int plan_tuned(const dj_function *F, size_t p, int seeded, const dj_jac_o
 {
     int rc = plan_default(F, p, opts, plan);
     fwd_ws_ *ws = &dj_fwd_ws_;
-    int w = plan->width;
     if (run != NULL)
         *run = NULL;
-    if (rc != DJ_OK || F->f_mat != NULL || ws->busy
+    if (rc != DJ_OK)            /* F or plan may be NULL */
+        return rc;
+    int w = plan->width;
+    if (F->f_mat != NULL || ws->busy
         || (opts != NULL && (opts->chunk != 0 || opts->max_chunk != 0))
         || plan->passes < 2 || w < 8 || !ws_fits(F, w))
         return rc;
