@@ -80,6 +80,7 @@ void dj_ctx_reset(dj_ctx *c)
     c->used = 0;
     c->tape = NULL;
     c->tape_ops = 0;
+    c->swept = 0;
     c->status = DJ_OK;
     c->err_op = "";
     c->err_msg[0] = '\0';

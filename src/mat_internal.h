@@ -21,6 +21,7 @@ struct dj_ctx {
     size_t p;                 /* tangent (forward) or adjoint (reverse) blocks */
     dj_tape_entry_ *tape;     /* reverse mode: the last recorded operation */
     size_t tape_ops;
+    int swept;                /* dj_ctx_backward ran since the last reset */
     dj_block_ *blocks;        /* the arena: current block first */
     size_t used, reserved;    /* bytes handed out since reset, bytes held */
     size_t limit;             /* 0 = none */

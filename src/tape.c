@@ -52,11 +52,16 @@ int dj_ctx_backward(dj_ctx *c, const dj_mat *Y, const double *Yb, size_t ldyb)
         return c->status;
     if (c->mode != DJ_MODE_REVERSE)
         return dj_ctx_fail(c, DJ_ENOTSUP, "dj_ctx_backward", "the context is not in reverse mode");
+    /* a second sweep would add the adjoints a second time */
+    if (c->swept)
+        return dj_ctx_fail(c, DJ_ENOTSUP, "dj_ctx_backward",
+                           "the tape was swept already (dj_ctx_reset, then record again)");
     size_t n = dj_numel_(Y);
     if (ldyb < n || !dj_array_fits_(ldyb, c->p))
         return dj_ctx_fail(c, DJ_EDIM, "dj_ctx_backward",
                            ldyb < n ? "ldyb is smaller than Y's size"
                                     : "ldyb times the adjoint blocks overflows");
+    c->swept = 1;
     if (!Y->on_tape)
         return DJ_OK;
     double *yb = dj_adj_(c, Y);

@@ -326,6 +326,21 @@ static void test_errors(void)
     for (int i = 0; i < 4; ++i)
         CU_ASSERT_EQUAL(g[i], exp(a[i]));
     CU_ASSERT_EQUAL(dj_mat_get_adjoint(c, A, 1, g, 2), DJ_EDIM);
+    /* a second sweep of the same tape would add the adjoints again: an
+       error, recorded in the context, the adjoints left as they were */
+    CU_ASSERT_EQUAL(dj_ctx_backward(c, Y, yb, 4), DJ_ENOTSUP);
+    CU_ASSERT_EQUAL(dj_ctx_status(c), DJ_ENOTSUP);
+    CU_ASSERT_STRING_EQUAL(dj_ctx_error_op(c), "dj_ctx_backward");
+    CU_ASSERT_EQUAL(dj_mat_get_adjoint(c, A, 0, g, 2), DJ_OK);
+    for (int i = 0; i < 4; ++i)
+        CU_ASSERT_EQUAL(g[i], exp(a[i]));
+    /* after a reset the recording and the sweep work again */
+    dj_ctx_reset(c);
+    A = dj_mat_var(c, 2, 2, a, 2, a, 4);
+    Y = dj_mat_exp(c, A);
+    CU_ASSERT_EQUAL(dj_ctx_backward(c, Y, yb, 4), DJ_OK);
+    CU_ASSERT_EQUAL(dj_mat_get_adjoint(c, A, 0, g, 2), DJ_OK);
+    CU_ASSERT_EQUAL(g[3], exp(a[3]));
     /* constants are not recorded; an output off the tape gives zeros */
     dj_ctx_set_mode(c, DJ_MODE_REVERSE, 1);
     A = dj_mat_var(c, 2, 2, a, 2, a, 4);

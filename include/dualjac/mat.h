@@ -135,11 +135,14 @@ int dj_ctx_fail(dj_ctx *c, int status, const char *op, const char *msg);
  * operation in reverse order, so that every variable X gets
  * Xb_k = J_X^T vec(Yb_k). The context must be in reverse mode with no
  * error; a Y not on the tape leaves every adjoint zero. Call once per
- * recorded program (dj_ctx_reset before recording again).
+ * recorded program (dj_ctx_reset, or dj_ctx_set_mode, before recording
+ * again): a second call is an error (it would add the adjoints again).
  * Errors: DJ_EARG (c, Y or Yb NULL), the context's own status when it
  * has failed, DJ_EDIM (ldyb < Y's size, or ldyb q overflowing),
- * DJ_ENOTSUP (not reverse mode), DJ_ENOMEM (adjoint storage over the
- * limit). Adjoints that overflow propagate Inf or NaN (no error). */
+ * DJ_ENOTSUP (not reverse mode, or the tape was swept already since the
+ * last reset; both are recorded in the context), DJ_ENOMEM (adjoint
+ * storage over the limit). Adjoints that overflow propagate Inf or NaN (no
+ * error). */
 int dj_ctx_backward(dj_ctx *c, const dj_mat *Y, const double *Yb, size_t ldyb);
 
 /* dj_mat_get_adjoint: adjoint block k of A after the sweep (zeros if the
