@@ -33,7 +33,8 @@
  * result; nothing outside that block is written.
  *
  * Memory: the forward drivers hold the n + m input and output values of
- * one pass (n + m times the size of one chunk value) in a workspace of the
+ * one pass (n + m times the size of one chunk value, plus 2 KB that keeps
+ * the outputs off the inputs' 4 KB offsets) in a workspace of the
  * calling thread, allocated through the allocator hook (alloc.h) by the
  * first call that needs it and kept until the thread exits (or
  * dj_workspace_release): later calls allocate nothing, and a repeated
