@@ -468,7 +468,7 @@ static int mat_eval(const dj_function *F, const double *x, double *y)
 /* Width tuning. The default width (dj_chunk_plan_make: the widest within
  * the hint, 32 lanes with AVX-512) is not always the fastest: at n = 64
  * with AVX-512, 16 lanes beat 32 by 15-20% on cheap code and 64 lanes beat
- * 32 by 10-20% on costly code (Chebyquad, Trigonometric: fewer passes
+ * 32 by 12-21% on costly code (Chebyquad, Trigonometric: fewer passes
  * recompute the primal fewer times). Neither a size rule nor the forms can
  * tell which, so a thread's first runs of a function on the default choice
  * time the default width W, W/2 and 2W (those whose forms are given):
