@@ -492,13 +492,15 @@ typedef struct tune_ {
     const void *user;
     size_t n, m, p;
     int seeded;             /* identity (V == NULL) */
-    int used;               /* the slot holds a key */
-    int k;                  /* candidates: w[0] the default width, then */
+    int k;                  /* candidates (0: the slot is free): w[0] the */
+                            /* default width, then */
     int w[3];               /* W/2 and 2W where given */
     int step;               /* runs made so far, up to the steps below */
     double best[3];         /* the fastest timed run at each, seconds */
 } tune_;
 #define DJ_TUNE_STEPS_(t) ((t)->k * DJ_TUNE_ROUNDS_ * DJ_TUNE_RUNS_)
+/* The candidate a tuning run times: blocks of DJ_TUNE_RUNS_ runs in turn. */
+#define DJ_TUNE_TURN_(t) ((t)->step / DJ_TUNE_RUNS_ % (t)->k)
 
 typedef struct fwd_ws_ {
     char *mem;              /* cap bytes from the hook, or NULL */
@@ -687,7 +689,7 @@ static int plan_tuned(const dj_function *F, size_t p, int seeded, const dj_jac_o
     tune_ *t = NULL;
     for (int i = 0; i < DJ_TUNE_SLOTS_ && t == NULL; ++i) {
         tune_ *u = &ws->tune[i];
-        if (u->used && u->f8 == F->f_c8 && u->f16 == F->f_c16 && u->f32 == F->f_c32
+        if (u->k > 0 && u->f8 == F->f_c8 && u->f16 == F->f_c16 && u->f32 == F->f_c32
             && u->f64 == F->f_c64 && u->user == F->user && u->n == F->n && u->m == F->m
             && u->p == p && u->seeded == seeded && u->w[0] == w)
             t = u;
@@ -696,7 +698,7 @@ static int plan_tuned(const dj_function *F, size_t p, int seeded, const dj_jac_o
         return rc;
     if (t == NULL) {
         tune_ fresh = { F->f_c8, F->f_c16, F->f_c32, F->f_c64, F->user, F->n, F->m, p,
-                        seeded, 1, 1, { w, 0, 0 }, 0, { INFINITY, INFINITY, INFINITY } };
+                        seeded, 1, { w, 0, 0 }, 0, { INFINITY, INFINITY, INFINITY } };
         if (w >= 16 && form_given(F, w / 2))
             fresh.w[fresh.k++] = w / 2;
         if (2 * w <= DJ_CHUNK_MAX && form_given(F, 2 * w) && ws_fits(F, 2 * w))
@@ -711,7 +713,7 @@ static int plan_tuned(const dj_function *F, size_t p, int seeded, const dj_jac_o
         return rc;
     int which = 0;
     if (tuning)
-        which = t->step / DJ_TUNE_RUNS_ % t->k;
+        which = DJ_TUNE_TURN_(t);
     else
         for (int i = 1; i < t->k; ++i)
             if (t->best[i] < t->best[which])
@@ -803,9 +805,9 @@ static int fwd_run(const dj_function *F, const double *x, size_t p,
     if (tune != NULL && rc == DJ_OK) {
         if (t0 > 0.0) {
             double t = tune_now() - t0;
-            int which = tune->step / DJ_TUNE_RUNS_ % tune->k;
-            if (t > 0.0 && t < tune->best[which])  /* the clock may step back */
-                tune->best[which] = t;
+            double *best = &tune->best[DJ_TUNE_TURN_(tune)];
+            if (t > 0.0 && t < *best)   /* the clock may step back */
+                *best = t;
         }
         ++tune->step;
     }

@@ -84,12 +84,18 @@ dj_memo_sc_ *dj_memo_sc_make_(dj_memo_ *m)
     return sc;
 }
 
+/* Done with the sin/cos table: free it unless it is the thread's. */
+static void drop_sc(dj_memo_ *m)
+{
+    if (!m->sc_kept)
+        dj_free_(m->sc);
+    m->sc = NULL;
+    m->sc_kept = 0;
+}
+
 void dj_memo_replay_(void)
 {
-    if (!dj_memo_state_.sc_kept)        /* only the recording pass uses it */
-        dj_free_(dj_memo_state_.sc);
-    dj_memo_state_.sc = NULL;
-    dj_memo_state_.sc_kept = 0;
+    drop_sc(&dj_memo_state_);           /* only the recording pass uses it */
     if (dj_memo_state_.mode != DJ_MEMO_OFF_ || dj_memo_state_.len > 0)
         dj_memo_state_.mode = DJ_MEMO_REPLAY_;
     dj_memo_state_.pos = 0;
@@ -98,8 +104,7 @@ void dj_memo_replay_(void)
 void dj_memo_end_(const dj_memo_ *saved)
 {
     dj_memo_ *m = &dj_memo_state_;
-    if (!m->sc_kept)
-        dj_free_(m->sc);
+    drop_sc(m);
     if (m->mode == DJ_MEMO_SHARE_) {
         copy_share_fields(m, saved);
         return;
