@@ -489,6 +489,16 @@ static void fuzz_scalar(rd *r)
 
 #define MP_MAX_OPS 10
 #define MP_MAX_REG (1 + 3 + 2 * MP_MAX_OPS)
+/* Operands larger than this are not operated on (the op becomes a copy):
+   outer, kron and matmul square the size, so a chain of them grows the
+   matrices as 16^(2^k); with this cap no result has more than 256^2
+   entries (a few MB with its tangents) instead of running out of memory. */
+#define MP_MAX_ARG 256
+
+static size_t mp_size(const dj_mat *A)
+{
+    return A ? A->rows * A->cols : 0;
+}
 
 typedef struct mp_op {
     unsigned op, a, b, p0, p1;
@@ -894,7 +904,9 @@ static int mp_run(void *user, dj_ctx *c, const dj_mat *x, dj_mat **y)
         P->st.yreg[k] = nr;
         P->st.areg[k][0] = ia;
         P->st.areg[k][1] = o->b % nr;
-        dj_mat *Y = mp_apply(P, c, o, R[ia], R[o->b % nr], &extra);
+        dj_mat *Y = mp_size(R[ia]) > MP_MAX_ARG || mp_size(R[o->b % nr]) > MP_MAX_ARG
+                        ? dj_mat_copy(c, R[ia])
+                        : mp_apply(P, c, o, R[ia], R[o->b % nr], &extra);
         scan(P, Y, c);
         if (Y && Y->tan && P->st.amp[k] > 0) {
             /* the terms inside a LAPACK-backed rule (A^-1 dB, A^-1 dA X,
