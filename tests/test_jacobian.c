@@ -490,6 +490,137 @@ static void test_enomem(void)
     free(Jl);
 }
 
+/* The steady state of a repeated one-pass Jacobian (the forward driver's
+ * hot path: a function that takes no sin or cos, called again with the
+ * default options, only writes the new values and makes its pass). The
+ * function: y_i = x_i x_{(i+1) mod n} + a x_i (i < n), then m - n outputs
+ * y_{n+r} = (r + 1) |x|^2; its forms count their runs per width. Every run
+ * is checked at a new point, with what the hot path must notice in
+ * between: dj_jacobian and dj_jacfwd in turn, another `user`, a field of
+ * the same dj_function changed (chunk_hint, n, m), another function of the
+ * same size at another width, a run that regrows the workspace, its
+ * release, and a failing run. */
+typedef struct poly_params {
+    size_t n, m;
+    double a;
+    int fail;
+    int calls[65];
+} poly_params;
+#define POLY_FORM(T, SFX, W)                                                  \
+    static int poly_##SFX(void *user, const T *x, T *y)                       \
+    {                                                                         \
+        poly_params *p = user;                                                \
+        p->calls[W]++;                                                        \
+        if (p->fail)                                                          \
+            return p->fail;                                                   \
+        T s = dj_const(T, 0.0);                                               \
+        for (size_t i = 0; i < p->n; ++i) {                                   \
+            y[i] = dj_add(dj_mul(x[i], x[(i + 1) % p->n]), dj_mul(p->a, x[i])); \
+            s = dj_add(s, dj_mul(x[i], x[i]));                                \
+        }                                                                     \
+        for (size_t r = 0; r + p->n < p->m; ++r)                              \
+            y[p->n + r] = dj_mul((double)(r + 1), s);                         \
+        return 0;                                                             \
+    }
+POLY_FORM(double, real, 0)
+POLY_FORM(dj_dual, dual, 1)
+POLY_FORM(dj_c8, c8, 8)
+POLY_FORM(dj_c16, c16, 16)
+POLY_FORM(dj_c32, c32, 32)
+POLY_FORM(dj_c64, c64, 64)
+
+static dj_function poly_function(poly_params *p)
+{
+    dj_function F = { .n = p->n, .m = p->m, .user = p, .f = poly_real, .f_dual = poly_dual,
+                      .f_c8 = poly_c8, .f_c16 = poly_c16, .f_c32 = poly_c32,
+                      .f_c64 = poly_c64, .chunk_hint = 32 };
+    return F;
+}
+
+/* One Jacobian of F (p its parameters) at a new point from *seed, by
+ * dj_jacobian or dj_jacfwd, checked against the hand-made one. */
+static void check_poly(dj_function *F, uint64_t *seed, int by_jacobian)
+{
+    const poly_params *p = F->user;
+    size_t n = F->n, m = F->m;
+    double x[64], y[80], J[80 * 64], R[80 * 64];
+    rand_vec(seed, n, x);
+    int rc = by_jacobian ? dj_jacobian(F, x, y, J, m, NULL) : dj_jacfwd(F, x, y, J, m, NULL);
+    CU_ASSERT_EQUAL_FATAL(rc, DJ_OK);
+    double s = 0.0;
+    for (size_t k = 0; k < m * n; ++k)
+        R[k] = 0.0;
+    for (size_t i = 0; i < n; ++i) {
+        size_t k = (i + 1) % n;
+        DJ_ASSERT_CLOSE(y[i], x[i] * x[k] + p->a * x[i], 4 * DBL_EPSILON);
+        R[i + i * m] += x[k] + p->a;
+        R[i + k * m] += x[i];
+        s += x[i] * x[i];
+    }
+    for (size_t r = 0; r + n < m; ++r) {
+        DJ_ASSERT_CLOSE(y[n + r], (double)(r + 1) * s, 64 * DBL_EPSILON);
+        for (size_t j = 0; j < n; ++j)
+            R[n + r + j * m] = (double)(r + 1) * 2.0 * x[j];
+    }
+    for (size_t k = 0; k < m * n; ++k)
+        DJ_ASSERT_CLOSE(J[k], R[k], 4 * DBL_EPSILON);
+}
+
+static void test_hot_runs(void)
+{
+    uint64_t seed = 7;
+    dj_workspace_release();                /* from its smallest size */
+    poly_params p = { 16, 17, 0.5, 0, { 0 } }, q = { 16, 17, -3.0, 0, { 0 } };
+    dj_function F = poly_function(&p), G = poly_function(&q);
+    for (int k = 0; k < 200; ++k)         /* past the memo's 64-run check */
+        check_poly(&F, &seed, k % 2);
+    CU_ASSERT_EQUAL(p.calls[16], 200);     /* one pass of 16 lanes each */
+    F.user = &q;                           /* another user: read each run */
+    check_poly(&F, &seed, 0);
+    CU_ASSERT_EQUAL(q.calls[16], 1);
+    F.user = &p;
+    check_poly(&F, &seed, 1);
+    F.chunk_hint = 8;                      /* now two passes of 8 lanes */
+    check_poly(&F, &seed, 0);
+    check_poly(&F, &seed, 1);
+    CU_ASSERT_EQUAL(p.calls[8], 4);
+    CU_ASSERT_EQUAL(p.calls[16], 201);
+    F.chunk_hint = 32;
+    check_poly(&F, &seed, 0);
+    p.n = F.n = 12;                        /* fewer inputs, same struct */
+    check_poly(&F, &seed, 0);
+    check_poly(&F, &seed, 1);
+    p.m = F.m = 80;                        /* more outputs */
+    check_poly(&F, &seed, 0);
+    check_poly(&F, &seed, 1);
+    CU_ASSERT_EQUAL(p.calls[16], 206);
+    G.n = q.n = 12;                        /* another function, other width */
+    G.m = q.m = 80;
+    dj_jac_opts wide = { 32, 0, NULL, 0, 0 };
+    double x[64], y[80], J[80 * 64];
+    rand_vec(&seed, 12, x);
+    CU_ASSERT_EQUAL(dj_jacfwd(&G, x, y, J, 80, &wide), DJ_OK);
+    CU_ASSERT_EQUAL(q.calls[32], 1);
+    check_poly(&F, &seed, 1);
+    CU_ASSERT_EQUAL(p.calls[16], 207);
+    poly_params big = { 64, 80, 1.0, 0, { 0 } };   /* regrows the workspace */
+    dj_function B = poly_function(&big);
+    check_poly(&B, &seed, 0);
+    check_poly(&F, &seed, 0);
+    check_poly(&F, &seed, 1);
+    dj_workspace_release();
+    check_poly(&F, &seed, 0);
+    check_poly(&F, &seed, 1);
+    p.fail = -9;                           /* a failing run: NaN outputs */
+    rand_vec(&seed, 12, x);
+    CU_ASSERT_EQUAL(dj_jacfwd(&F, x, y, J, 80, NULL), -9);
+    CU_ASSERT(isnan(y[0]) && isnan(y[79]) && isnan(J[0]) && isnan(J[80 * 12 - 1]));
+    p.fail = 0;
+    check_poly(&F, &seed, 0);
+    check_poly(&F, &seed, 1);
+    CU_ASSERT_EQUAL(p.calls[16], 214);
+}
+
 int main(void)
 {
     const dj_test_case cases[] = {
@@ -503,6 +634,7 @@ int main(void)
         { "repeated runs reuse the seeded inputs", test_repeated_runs },
         { "a form that calls a driver", test_nested_driver },
         { "the width is tuned by timing, results unchanged", test_width_tuning },
+        { "a repeated one-pass Jacobian (the hot path)", test_hot_runs },
         { NULL, NULL },
     };
     return dj_test_run("jacobian", cases);
