@@ -19,6 +19,11 @@ struct dj_chunk_plan;
 int dj_jacfwd_plan_(const struct dj_function *F, const double *x, double *y, double *J,
                     size_t ldj, const struct dj_jac_opts *opts,
                     const struct dj_chunk_plan *plan);
+/* dj_jacobian's choice for the function of the thread's last one-pass
+ * forward run (jacobian.c, fwd_hot): whether it was the forward mode, as
+ * recorded by dj_jac_auto_fwd_set_ after a forward run by that choice. */
+int dj_jac_auto_fwd_(const struct dj_function *F, const struct dj_jac_opts *opts);
+void dj_jac_auto_fwd_set_(const struct dj_function *F, const struct dj_jac_opts *opts);
 
 /* The cross-pass memo of libm results (detail/memo.h): begin recording
  * (saving the caller's state, for nested drivers), switch to replay at the

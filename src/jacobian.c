@@ -553,6 +553,7 @@ typedef struct fwd_ws_ {
     const dj_function *hot; /* the last one-pass identity run (fwd_hot), */
     dj_function hot_key;    /* *hot as it was then, */
     dj_chunk_plan hot_plan; /* its plan, */
+    int hot_auto_fwd;       /* dj_jacobian chose forward mode for it, */
     char *hot_mem;          /* the memory it ran in */
     char *hot_xb, *hot_yb;  /* and where its values were */
     tune_ tune[DJ_TUNE_SLOTS_]; /* width tuning (see above) */
@@ -721,7 +722,8 @@ static int hot_key(const fwd_ws_ *ws, const dj_function *F, const dj_jac_opts *o
     return (DJ_DIFF_(k->n, F->n) | DJ_DIFF_(k->m, F->m) | DJ_DIFF_(k->f_mat, F->f_mat)
             | DJ_DIFF_(k->f_dual, F->f_dual) | DJ_DIFF_(k->f_c8, F->f_c8)
             | DJ_DIFF_(k->f_c16, F->f_c16) | DJ_DIFF_(k->f_c32, F->f_c32)
-            | DJ_DIFF_(k->f_c64, F->f_c64) | DJ_DIFF_(k->chunk_hint, F->chunk_hint)) == 0;
+            | DJ_DIFF_(k->f_c64, F->f_c64) | DJ_DIFF_(k->f_rvar, F->f_rvar)
+            | DJ_DIFF_(k->chunk_hint, F->chunk_hint)) == 0;
 }
 
 /* The steady state of a repeated one-pass Jacobian: F is ws->hot (above),
@@ -810,6 +812,17 @@ int dj_chunk_plan_make(const dj_function *F, size_t p, const dj_jac_opts *opts,
     return plan_tuned(F, p, 1, opts, plan, NULL);
 }
 
+int dj_jac_auto_fwd_(const dj_function *F, const dj_jac_opts *opts)
+{
+    return dj_fwd_ws_.hot_auto_fwd && hot_key(&dj_fwd_ws_, F, opts);
+}
+
+void dj_jac_auto_fwd_set_(const dj_function *F, const dj_jac_opts *opts)
+{
+    if (hot_key(&dj_fwd_ws_, F, opts))
+        dj_fwd_ws_.hot_auto_fwd = 1;
+}
+
 /* Shared by dj_jvp_batch and dj_jacfwd (V == NULL: identity, p == n);
  * given: the chunk plan for p, when the caller made it already. */
 static int fwd_run(const dj_function *F, const double *x, size_t p,
@@ -884,6 +897,7 @@ static int fwd_run(const dj_function *F, const double *x, size_t p,
         ws->hot = F;            /* see fwd_hot */
         ws->hot_key = *F;
         ws->hot_plan = plan;
+        ws->hot_auto_fwd = 0;
         ws->hot_mem = ws->mem;
         ws->hot_xb = xb;
         ws->hot_yb = yb;

@@ -201,11 +201,20 @@ int dj_jacobian_mode(const dj_function *F, const dj_jac_opts *opts)
 int dj_jacobian(const dj_function *F, const double *x, double *y, double *J, size_t ldj,
                 const dj_jac_opts *opts)
 {
+    /* the function of the thread's last one-pass run, chosen forward then:
+       the same choice (its fields and the options it depends on are the
+       same), without making the plan again */
+    int autom = opts == NULL || opts->mode == DJ_JAC_AUTO;
+    if (autom && dj_jac_auto_fwd_(F, opts))
+        return dj_jacfwd_plan_(F, x, y, J, ldj, opts, NULL);
     dj_chunk_plan plan;
     int mode = jacobian_mode(F, opts, &plan);
     if (mode < 0)
         return -mode;
     if (mode == DJ_JAC_REVERSE)
         return dj_jacrev(F, x, y, J, ldj, opts);
-    return dj_jacfwd_plan_(F, x, y, J, ldj, opts, plan.passes ? &plan : NULL);
+    int rc = dj_jacfwd_plan_(F, x, y, J, ldj, opts, plan.passes ? &plan : NULL);
+    if (autom && rc == DJ_OK)
+        dj_jac_auto_fwd_set_(F, opts);
+    return rc;
 }

@@ -492,9 +492,10 @@ static void test_enomem(void)
 
 /* The steady state of a repeated one-pass Jacobian (the forward driver's
  * hot path: a function that takes no sin or cos, called again with the
- * default options, only writes the new values and makes its pass). The
- * function: y_i = x_i x_{(i+1) mod n} + a x_i (i < n), then m - n outputs
- * y_{n+r} = (r + 1) |x|^2; its forms count their runs per width. Every run
+ * default options, only writes the new values and makes its pass; and
+ * dj_jacobian's choice of mode, kept for it). The function: y_i = x_i
+ * x_{(i+1) mod n} + a x_i (i < min(n, m)), then m - n outputs y_{n+r} =
+ * (r + 1) |x|^2; its forms count their runs per width (2: reverse). Every run
  * is checked at a new point, with what the hot path must notice in
  * between: dj_jacobian and dj_jacfwd in turn, another `user`, a field of
  * the same dj_function changed (chunk_hint, n, m), another function of the
@@ -515,7 +516,8 @@ typedef struct poly_params {
             return p->fail;                                                   \
         T s = dj_const(T, 0.0);                                               \
         for (size_t i = 0; i < p->n; ++i) {                                   \
-            y[i] = dj_add(dj_mul(x[i], x[(i + 1) % p->n]), dj_mul(p->a, x[i])); \
+            if (i < p->m)                                                     \
+                y[i] = dj_add(dj_mul(x[i], x[(i + 1) % p->n]), dj_mul(p->a, x[i])); \
             s = dj_add(s, dj_mul(x[i], x[i]));                                \
         }                                                                     \
         for (size_t r = 0; r + p->n < p->m; ++r)                              \
@@ -528,12 +530,13 @@ POLY_FORM(dj_c8, c8, 8)
 POLY_FORM(dj_c16, c16, 16)
 POLY_FORM(dj_c32, c32, 32)
 POLY_FORM(dj_c64, c64, 64)
+POLY_FORM(dj_rvar, rvar, 2)
 
 static dj_function poly_function(poly_params *p)
 {
     dj_function F = { .n = p->n, .m = p->m, .user = p, .f = poly_real, .f_dual = poly_dual,
                       .f_c8 = poly_c8, .f_c16 = poly_c16, .f_c32 = poly_c32,
-                      .f_c64 = poly_c64, .chunk_hint = 32 };
+                      .f_c64 = poly_c64, .f_rvar = poly_rvar, .chunk_hint = 32 };
     return F;
 }
 
@@ -552,10 +555,12 @@ static void check_poly(dj_function *F, uint64_t *seed, int by_jacobian)
         R[k] = 0.0;
     for (size_t i = 0; i < n; ++i) {
         size_t k = (i + 1) % n;
+        s += x[i] * x[i];
+        if (i >= m)
+            continue;
         DJ_ASSERT_CLOSE(y[i], x[i] * x[k] + p->a * x[i], 4 * DBL_EPSILON);
         R[i + i * m] += x[k] + p->a;
         R[i + k * m] += x[i];
-        s += x[i] * x[i];
     }
     for (size_t r = 0; r + n < m; ++r) {
         DJ_ASSERT_CLOSE(y[n + r], (double)(r + 1) * s, 64 * DBL_EPSILON);
@@ -619,6 +624,34 @@ static void test_hot_runs(void)
     check_poly(&F, &seed, 0);
     check_poly(&F, &seed, 1);
     CU_ASSERT_EQUAL(p.calls[16], 214);
+    CU_ASSERT_EQUAL(p.calls[2], 0);        /* so far dj_jacobian chose forward */
+    /* one output (n = 40, one pass of 64 lanes): dj_jacobian chooses
+       reverse mode, also after forward runs made the function the hot one;
+       and forward again with m back */
+    p.n = F.n = 40;
+    p.m = F.m = 1;
+    F.chunk_hint = 64;
+    check_poly(&F, &seed, 0);
+    check_poly(&F, &seed, 0);
+    CU_ASSERT_EQUAL(p.calls[64], 2);
+    check_poly(&F, &seed, 1);
+    check_poly(&F, &seed, 1);
+    CU_ASSERT_EQUAL(p.calls[64], 2);
+    CU_ASSERT_EQUAL(p.calls[2], 2);
+    p.m = F.m = 41;
+    check_poly(&F, &seed, 1);
+    check_poly(&F, &seed, 1);
+    CU_ASSERT_EQUAL(p.calls[64], 4);
+    CU_ASSERT_EQUAL(p.calls[2], 2);
+    F.f_rvar = NULL;                       /* the forms changed: decided anew */
+    p.m = F.m = 1;
+    check_poly(&F, &seed, 1);              /* forward: the only mode left */
+    check_poly(&F, &seed, 1);
+    CU_ASSERT_EQUAL(p.calls[64], 6);
+    F.f_rvar = poly_rvar;                  /* reverse again */
+    check_poly(&F, &seed, 1);
+    CU_ASSERT_EQUAL(p.calls[64], 6);
+    CU_ASSERT_EQUAL(p.calls[2], 3);
 }
 
 int main(void)
