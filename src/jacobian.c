@@ -892,7 +892,9 @@ static int fwd_run(const dj_function *F, const double *x, size_t p,
         dj_free_(mem);
     else
         values_done(ws, rc == DJ_OK && V == NULL ? w : 0, F->n, a.prev_col0, a.prev_cols);
-    if (ws != NULL && ws->width != 0 && plan.passes == 1
+    /* a tuning run is not the function's plan yet: the hot path would
+       keep its width and end the tuning */
+    if (ws != NULL && ws->width != 0 && plan.passes == 1 && tune == NULL
         && (opts == NULL || (opts->chunk == 0 && opts->max_chunk == 0))) {
         ws->hot = F;            /* see fwd_hot */
         ws->hot_key = *F;

@@ -654,6 +654,37 @@ static void test_hot_runs(void)
     CU_ASSERT_EQUAL(p.calls[2], 3);
 }
 
+/* Width tuning of a function the hot path would take (no sin or cos): a
+ * tuning run at the width that makes one pass (64 lanes, n = 64) must not
+ * end the tuning; each candidate runs its 8 runs, then only the width
+ * dj_chunk_plan_make reports. */
+static void test_hot_tuning(void)
+{
+    poly_params p = { 64, 65, 0.25, 0, { 0 } };
+    dj_function F = poly_function(&p);
+    dj_chunk_plan def, tuned;
+    CU_ASSERT_EQUAL_FATAL(dj_chunk_plan_make(&F, 64, NULL, &def), DJ_OK);
+    CU_ASSERT_FATAL(def.width == 32 && def.passes == 2);
+    static double x[64], y[65], J[65 * 64], J0[65 * 64];
+    uint64_t seed = 3;
+    rand_vec(&seed, 64, x);
+    for (int r = 0; r < 24; ++r) {
+        CU_ASSERT_EQUAL_FATAL(dj_jacfwd(&F, x, y, r ? J : J0, 65, NULL), DJ_OK);
+        CU_ASSERT(r == 0 || memcmp(J, J0, sizeof J) == 0);
+    }
+    CU_ASSERT_EQUAL(p.calls[32], 8 * 2);
+    CU_ASSERT_EQUAL(p.calls[16], 8 * 4);
+    CU_ASSERT_EQUAL(p.calls[64], 8 * 1);
+    CU_ASSERT_EQUAL_FATAL(dj_chunk_plan_make(&F, 64, NULL, &tuned), DJ_OK);
+    memset(p.calls, 0, sizeof p.calls);
+    for (int r = 0; r < 5; ++r)
+        CU_ASSERT_EQUAL(dj_jacobian(&F, x, y, J, 65, NULL), DJ_OK);
+    CU_ASSERT_EQUAL(p.calls[tuned.width], 5 * (int)tuned.passes);
+    CU_ASSERT_EQUAL(p.calls[8] + p.calls[16] + p.calls[32] + p.calls[64],
+                    5 * (int)tuned.passes);
+    CU_ASSERT(memcmp(J, J0, sizeof J) == 0);
+}
+
 int main(void)
 {
     const dj_test_case cases[] = {
@@ -668,6 +699,7 @@ int main(void)
         { "a form that calls a driver", test_nested_driver },
         { "the width is tuned by timing, results unchanged", test_width_tuning },
         { "a repeated one-pass Jacobian (the hot path)", test_hot_runs },
+        { "width tuning of a function the hot path takes", test_hot_tuning },
         { NULL, NULL },
     };
     return dj_test_run("jacobian", cases);
