@@ -727,18 +727,17 @@ static int hot_key(const fwd_ws_ *ws, const dj_function *F, const dj_jac_opts *o
 }
 
 /* The steady state of a repeated one-pass Jacobian: F is ws->hot (above),
- * the workspace is free and still holds that run's lanes (no other run
- * moved or freed them), and F takes no sin or cos (no memo: see fwd_run).
- * Then a run only writes the new values and makes its pass: deciding the
- * plan, taking the workspace and the memo's checks were about a seventh
- * of a 16-column Jacobian (bvp, n = 16: 0.162 against 0.138 us). */
+ * and the workspace is free and still holds that run's lanes (no other run
+ * moved or freed them). Then a run only writes the new values and makes
+ * its pass (sharing sincos as fwd_run does): deciding the plan and taking
+ * the workspace were about a seventh of a 16-column Jacobian (bvp, n = 16:
+ * 0.162 against 0.138 us). */
 static int fwd_hot(const fwd_ws_ *ws, const dj_function *F, const dj_jac_opts *opts)
 {
     return hot_key(ws, F, opts)
         && (DJ_DIFF_(ws->mem, ws->hot_mem) | DJ_DIFF_(ws->width, ws->hot_plan.last_width)
             | DJ_DIFF_(ws->n, F->n) | DJ_DIFF_(ws->cols, F->n) | ws->col0
-            | (uintptr_t)ws->busy | DJ_DIFF_(ws->plain, F)) == 0
-        && (ws->plain_runs + 1) % 64 != 0;
+            | (uintptr_t)ws->busy) == 0;
 }
 #undef DJ_DIFF_
 
@@ -823,6 +822,27 @@ void dj_jac_auto_fwd_set_(const dj_function *F, const dj_jac_opts *opts)
         dj_fwd_ws_.hot_auto_fwd = 1;
 }
 
+/* One-pass runs: whether sin and cos of one argument share a sincos this
+ * run (then the memo is set up in share mode; see fwd_run), and after it,
+ * what the run showed. ws is NULL when the run does not use the thread's
+ * workspace (then it always shares). */
+static int share_begin(fwd_ws_ *ws, const dj_function *F, dj_memo_ *saved)
+{
+    if (ws != NULL && ws->plain == F && ++ws->plain_runs % 64 != 0)
+        return 0;
+    dj_memo_begin_(saved, 0);
+    return 1;
+}
+
+static void share_end(fwd_ws_ *ws, const dj_function *F, dj_memo_ *saved)
+{
+    if (ws != NULL) {
+        ws->plain = dj_memo_state_.sc_tried ? NULL : F;
+        ws->plain_runs = 0;
+    }
+    dj_memo_end_(saved);
+}
+
 /* Shared by dj_jvp_batch and dj_jacfwd (V == NULL: identity, p == n);
  * given: the chunk plan for p, when the caller made it already. */
 static int fwd_run(const dj_function *F, const double *x, size_t p,
@@ -857,11 +877,9 @@ static int fwd_run(const dj_function *F, const double *x, size_t p,
        16-column Jacobian of cheap code) */
     dj_memo_ saved;
     int memo = plan.passes > 1;
-    int share = !memo;
-    if (share && ws != NULL && ws->plain == F && ++ws->plain_runs % 64 != 0)
-        share = 0;
-    if (memo || share)
-        dj_memo_begin_(&saved, memo);
+    int share = !memo && share_begin(ws, F, &saved);
+    if (memo)
+        dj_memo_begin_(&saved, 1);
     pass_args a = { F, x, V, ldv, 0, 0, 1, 0, 0, 0, xb, yb, y, JV, ldjv };
     if (reuse) {
         a.prev_col0 = ws->col0;
@@ -881,12 +899,9 @@ static int fwd_run(const dj_function *F, const double *x, size_t p,
         a.prev_cols = a.cols;
         a.col0 += a.cols;
     }
-    if (share && ws != NULL) {
-        ws->plain = dj_memo_state_.sc_tried ? NULL : F;
-        ws->plain_runs = 0;
-    }
-
-    if (memo || share)
+    if (share)
+        share_end(ws, F, &saved);
+    else if (memo)
         dj_memo_end_(&saved);
     if (ws == NULL)
         dj_free_(mem);
@@ -944,10 +959,13 @@ int dj_jacfwd_plan_(const dj_function *F, const double *x, double *y, double *J,
         return DJ_EDIM;
     fwd_ws_ *hw = &dj_fwd_ws_;
     if (fwd_hot(hw, F, opts)) {
-        ++hw->plain_runs;
+        dj_memo_ saved;
+        int share = share_begin(hw, F, &saved);
         hw->busy = 1;
         rc = fwd_hot_pass(hw->hot_plan.last_width, F, x, hw->hot_xb, hw->hot_yb, y, J, ldj);
         hw->busy = 0;
+        if (share)
+            share_end(hw, F, &saved);
         if (rc == DJ_OK)
             return rc;
         hw->width = 0;

@@ -491,8 +491,8 @@ static void test_enomem(void)
 }
 
 /* The steady state of a repeated one-pass Jacobian (the forward driver's
- * hot path: a function that takes no sin or cos, called again with the
- * default options, only writes the new values and makes its pass; and
+ * hot path: a function called again with the default options only writes
+ * the new values and makes its pass; and
  * dj_jacobian's choice of mode, kept for it). The function: y_i = x_i
  * x_{(i+1) mod n} + a x_i (i < min(n, m)), then m - n outputs y_{n+r} =
  * (r + 1) |x|^2; its forms count their runs per width (2: reverse). Every run
@@ -654,7 +654,8 @@ static void test_hot_runs(void)
     CU_ASSERT_EQUAL(p.calls[2], 3);
 }
 
-/* Width tuning of a function the hot path would take (no sin or cos): a
+/* Width tuning of a function the hot path takes (tfun, whose sin the
+ * memo replays, is tuned in test_width_tuning): a
  * tuning run at the width that makes one pass (64 lanes, n = 64) must not
  * end the tuning; each candidate runs its 8 runs, then only the width
  * dj_chunk_plan_make reports. */
