@@ -554,8 +554,7 @@ typedef struct fwd_ws_ {
     dj_function hot_key;    /* *hot as it was then, */
     dj_chunk_plan hot_plan; /* its plan, */
     int hot_auto_fwd;       /* dj_jacobian chose forward mode for it, */
-    char *hot_mem;          /* the memory it ran in */
-    char *hot_xb, *hot_yb;  /* and where its values were */
+    char *hot_xb, *hot_yb;  /* and where its values are (in mem) */
     tune_ tune[DJ_TUNE_SLOTS_]; /* width tuning (see above) */
     unsigned tune_next;         /* the slot a new key replaces */
 } fwd_ws_;
@@ -568,6 +567,7 @@ static void ws_free_values(fwd_ws_ *w)
     w->mem = NULL;
     w->cap = 0;
     w->width = 0;
+    w->hot = NULL;          /* its values were in mem */
 }
 
 static void ws_free(fwd_ws_ *w)
@@ -717,7 +717,8 @@ static int ws_fits(const dj_function *F, int w)
 static int hot_key(const fwd_ws_ *ws, const dj_function *F, const dj_jac_opts *opts)
 {
     const dj_function *k = &ws->hot_key;
-    if (ws->hot != F || (opts != NULL && (opts->chunk != 0 || opts->max_chunk != 0)))
+    if (F == NULL || ws->hot != F
+        || (opts != NULL && (opts->chunk != 0 || opts->max_chunk != 0)))
         return 0;
     return (DJ_DIFF_(k->n, F->n) | DJ_DIFF_(k->m, F->m) | DJ_DIFF_(k->f_mat, F->f_mat)
             | DJ_DIFF_(k->f_dual, F->f_dual) | DJ_DIFF_(k->f_c8, F->f_c8)
@@ -728,14 +729,14 @@ static int hot_key(const fwd_ws_ *ws, const dj_function *F, const dj_jac_opts *o
 
 /* The steady state of a repeated one-pass Jacobian: F is ws->hot (above),
  * and the workspace is free and still holds that run's lanes (no other run
- * moved or freed them). Then a run only writes the new values and makes
+ * moved them; freeing the memory forgets ws->hot). Then a run only writes the new values and makes
  * its pass (sharing sincos as fwd_run does): deciding the plan and taking
  * the workspace were about a seventh of a 16-column Jacobian (bvp, n = 16:
  * 0.162 against 0.138 us). */
 static int fwd_hot(const fwd_ws_ *ws, const dj_function *F, const dj_jac_opts *opts)
 {
     return hot_key(ws, F, opts)
-        && (DJ_DIFF_(ws->mem, ws->hot_mem) | DJ_DIFF_(ws->width, ws->hot_plan.last_width)
+        && (DJ_DIFF_(ws->width, ws->hot_plan.last_width)
             | DJ_DIFF_(ws->n, F->n) | DJ_DIFF_(ws->cols, F->n) | ws->col0
             | (uintptr_t)ws->busy) == 0;
 }
@@ -915,7 +916,6 @@ static int fwd_run(const dj_function *F, const double *x, size_t p,
         ws->hot_key = *F;
         ws->hot_plan = plan;
         ws->hot_auto_fwd = 0;
-        ws->hot_mem = ws->mem;
         ws->hot_xb = xb;
         ws->hot_yb = yb;
     }
