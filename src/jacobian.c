@@ -552,9 +552,9 @@ typedef struct fwd_ws_ {
     size_t n, col0, cols;
     const dj_function *hot; /* the last one-pass identity run (fwd_hot), */
     dj_function hot_key;    /* *hot as it was then, */
-    dj_chunk_plan hot_plan; /* its plan, */
-    int hot_auto_fwd;       /* dj_jacobian chose forward mode for it, */
-    char *hot_xb, *hot_yb;  /* and where its values are (in mem) */
+    dj_chunk_plan hot_plan; /* its plan (its values are in mem, laid out */
+                            /* as fwd_run lays them out), */
+    int hot_auto_fwd;       /* dj_jacobian chose forward mode for it */
     tune_ tune[DJ_TUNE_SLOTS_]; /* width tuning (see above) */
     unsigned tune_next;         /* the slot a new key replaces */
 } fwd_ws_;
@@ -709,6 +709,13 @@ static int ws_fits(const dj_function *F, int w)
     return values_need(F, w) <= DJ_FWD_WS_MAX_;
 }
 
+/* Whether the options leave the width to the drivers (neither chunk nor
+ * max_chunk set): only then is it tuned, and a plan remembered. */
+static int width_free(const dj_jac_opts *opts)
+{
+    return opts == NULL || (opts->chunk == 0 && opts->max_chunk == 0);
+}
+
 #define DJ_DIFF_(a, b) ((uintptr_t)(a) ^ (uintptr_t)(b))
 /* Whether F is the function of the workspace's last one-pass identity run
  * (ws->hot: the same pointer, and the same value of every field its plan
@@ -717,8 +724,7 @@ static int ws_fits(const dj_function *F, int w)
 static int hot_key(const fwd_ws_ *ws, const dj_function *F, const dj_jac_opts *opts)
 {
     const dj_function *k = &ws->hot_key;
-    if (F == NULL || ws->hot != F
-        || (opts != NULL && (opts->chunk != 0 || opts->max_chunk != 0)))
+    if (F == NULL || ws->hot != F || !width_free(opts))
         return 0;
     return (DJ_DIFF_(k->n, F->n) | DJ_DIFF_(k->m, F->m) | DJ_DIFF_(k->f_mat, F->f_mat)
             | DJ_DIFF_(k->f_dual, F->f_dual) | DJ_DIFF_(k->f_c8, F->f_c8)
@@ -729,10 +735,10 @@ static int hot_key(const fwd_ws_ *ws, const dj_function *F, const dj_jac_opts *o
 
 /* The steady state of a repeated one-pass Jacobian: F is ws->hot (above),
  * and the workspace is free and still holds that run's lanes (no other run
- * moved them; freeing the memory forgets ws->hot). Then a run only writes the new values and makes
- * its pass (sharing sincos as fwd_run does): deciding the plan and taking
- * the workspace were about a seventh of a 16-column Jacobian (bvp, n = 16:
- * 0.162 against 0.138 us). */
+ * moved them; freeing the memory forgets ws->hot). Then a run only writes
+ * the new values and makes its pass (sharing sincos as fwd_run does):
+ * deciding the plan and taking the workspace were about a seventh of a
+ * 16-column Jacobian (bvp, n = 16: 0.162 against 0.138 us). */
 static int fwd_hot(const fwd_ws_ *ws, const dj_function *F, const dj_jac_opts *opts)
 {
     return hot_key(ws, F, opts)
@@ -760,9 +766,7 @@ static int plan_tuned(const dj_function *F, size_t p, int seeded, const dj_jac_o
     if (rc != DJ_OK)            /* F or plan may be NULL */
         return rc;
     int w = plan->width;
-    if (F->f_mat != NULL || ws->busy
-        || (opts != NULL && (opts->chunk != 0 || opts->max_chunk != 0))
-        || plan->passes < 2 || w < 8 || !ws_fits(F, w))
+    if (F->f_mat != NULL || ws->busy || !width_free(opts) || plan->passes < 2 || w < 8 || !ws_fits(F, w))
         return rc;
     tune_ *t = NULL;
     for (int i = 0; i < DJ_TUNE_SLOTS_ && t == NULL; ++i) {
@@ -911,13 +915,11 @@ static int fwd_run(const dj_function *F, const double *x, size_t p,
     /* a tuning run is not the function's plan yet: the hot path would
        keep its width and end the tuning */
     if (ws != NULL && ws->width != 0 && plan.passes == 1 && tune == NULL
-        && (opts == NULL || (opts->chunk == 0 && opts->max_chunk == 0))) {
+        && width_free(opts)) {
         ws->hot = F;            /* see fwd_hot */
         ws->hot_key = *F;
         ws->hot_plan = plan;
         ws->hot_auto_fwd = 0;
-        ws->hot_xb = xb;
-        ws->hot_yb = yb;
     }
     if (tune != NULL && rc == DJ_OK) {
         if (t0 > 0.0) {
@@ -962,7 +964,9 @@ int dj_jacfwd_plan_(const dj_function *F, const double *x, double *y, double *J,
         dj_memo_ saved;
         int share = share_begin(hw, F, &saved);
         hw->busy = 1;
-        rc = fwd_hot_pass(hw->hot_plan.last_width, F, x, hw->hot_xb, hw->hot_yb, y, J, ldj);
+        char *xb = dj_align64_(hw->mem);
+        rc = fwd_hot_pass(hw->hot_plan.last_width, F, x, xb,
+                          outputs_at(xb, F->n, hw->hot_plan.width), y, J, ldj);
         hw->busy = 0;
         if (share)
             share_end(hw, F, &saved);
