@@ -430,11 +430,30 @@ static void test_width_tuning(void)
     CU_ASSERT(pl.width == W && pl.passes == def.passes);
     CU_ASSERT_EQUAL(dj_chunk_plan_make(&F, N, &forced, &pl), DJ_OK);
     CU_ASSERT(pl.width == W);
-    /* another function (other sizes) starts untuned */
+    /* another function (other sizes) starts untuned: the default width
+       first, then the tuning runs all three widths again (a key that
+       matched the first function would run only its tuned width) */
     F.n = c.p.n = N - 8;
     F.m = N - 7;
-    CU_ASSERT_EQUAL(dj_chunk_plan_make(&F, N - 8, NULL, &pl), DJ_OK);
+    CU_ASSERT_EQUAL_FATAL(dj_chunk_plan_make(&F, N - 8, NULL, &pl), DJ_OK);
     CU_ASSERT_EQUAL(pl.width, W);
+    CU_ASSERT_FATAL(pl.passes >= 2);
+    tfun_jac(N - 8, x, R, N - 7);
+    memset(c.calls, 0, sizeof c.calls);
+    for (int r = 0; r < 40; ++r) {
+        CU_ASSERT_EQUAL_FATAL(dj_jacfwd(&F, x, y, J, N - 7, NULL), DJ_OK);
+        for (size_t k = 0; k < (size_t)(N - 7) * (N - 8); ++k)
+            DJ_ASSERT_CLOSE(J[k], R[k], 1e-13 * (1.0 + fabs(R[k])));
+    }
+    CU_ASSERT(c.calls[W] > 0 && c.calls[W / 2] > 0 && (W == 64 || c.calls[2 * W] > 0));
+    /* so does the same function with another user pointer */
+    static count_ctx c2;
+    c2 = c;
+    F.user = &c2;
+    memset(c2.calls, 0, sizeof c2.calls);
+    for (int r = 0; r < 40; ++r)
+        CU_ASSERT_EQUAL_FATAL(dj_jacfwd(&F, x, y, J, N - 7, NULL), DJ_OK);
+    CU_ASSERT(c2.calls[W] > 0 && c2.calls[W / 2] > 0 && (W == 64 || c2.calls[2 * W] > 0));
 }
 
 static int fail_after;
