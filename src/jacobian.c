@@ -719,14 +719,16 @@ static int width_free(const dj_jac_opts *opts)
 #define DJ_DIFF_(a, b) ((uintptr_t)(a) ^ (uintptr_t)(b))
 /* Whether F is the function of the workspace's last one-pass identity run
  * (ws->hot: the same pointer, and the same value of every field its plan
- * depends on), called again with the default width choice: then its plan
- * is ws->hot_plan. */
+ * depends on, user too: a width tuning is per user pointer, and it may
+ * have chosen that one pass), called again with the default width choice:
+ * then its plan is ws->hot_plan. */
 static int hot_key(const fwd_ws_ *ws, const dj_function *F, const dj_jac_opts *opts)
 {
     const dj_function *k = &ws->hot_key;
     if (F == NULL || ws->hot != F || !width_free(opts))
         return 0;
-    return (DJ_DIFF_(k->n, F->n) | DJ_DIFF_(k->m, F->m) | DJ_DIFF_(k->f_mat, F->f_mat)
+    return (DJ_DIFF_(k->n, F->n) | DJ_DIFF_(k->m, F->m) | DJ_DIFF_(k->user, F->user)
+            | DJ_DIFF_(k->f_mat, F->f_mat)
             | DJ_DIFF_(k->f_dual, F->f_dual) | DJ_DIFF_(k->f_c8, F->f_c8)
             | DJ_DIFF_(k->f_c16, F->f_c16) | DJ_DIFF_(k->f_c32, F->f_c32)
             | DJ_DIFF_(k->f_c64, F->f_c64) | DJ_DIFF_(k->f_rvar, F->f_rvar)

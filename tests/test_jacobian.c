@@ -371,12 +371,16 @@ static void test_nested_driver(void)
 typedef struct count_ctx {
     tfun_params p;
     int calls[65];
+    int slow_below;     /* forms narrower than this also spin for a while */
 } count_ctx;
 #define COUNTING_FORM(N)                                                      \
     static int count_c##N(void *user, const dj_c##N *x, dj_c##N *y)           \
     {                                                                         \
         count_ctx *c = user;                                                  \
         c->calls[N]++;                                                        \
+        if (N < c->slow_below)                                                \
+            for (volatile int i = 0; i < 20000; ++i)                          \
+                ;                                                             \
         return tfun_c##N(&c->p, x, y);                                        \
     }
 COUNTING_FORM(8)
@@ -430,30 +434,37 @@ static void test_width_tuning(void)
     CU_ASSERT(pl.width == W && pl.passes == def.passes);
     CU_ASSERT_EQUAL(dj_chunk_plan_make(&F, N, &forced, &pl), DJ_OK);
     CU_ASSERT(pl.width == W);
-    /* another function (other sizes) starts untuned: the default width
-       first, then the tuning runs all three widths again (a key that
-       matched the first function would run only its tuned width) */
-    F.n = c.p.n = N - 8;
-    F.m = N - 7;
-    CU_ASSERT_EQUAL_FATAL(dj_chunk_plan_make(&F, N - 8, NULL, &pl), DJ_OK);
-    CU_ASSERT_EQUAL(pl.width, W);
-    CU_ASSERT_FATAL(pl.passes >= 2);
-    tfun_jac(N - 8, x, R, N - 7);
+    /* another function (other sizes: two passes of W) starts untuned: the
+       default width first, then the tuning runs all three widths again (a
+       key that matched the first function would run only its tuned width);
+       narrower forms made slow, the one-pass width 2W wins */
+    if (W == 64)
+        return;
+    size_t n2 = (size_t)W + 8, m2 = n2 + 1;
+    F.n = c.p.n = n2;
+    F.m = m2;
+    c.slow_below = 2 * W;
+    CU_ASSERT_EQUAL_FATAL(dj_chunk_plan_make(&F, n2, NULL, &pl), DJ_OK);
+    CU_ASSERT(pl.width == W && pl.passes == 2);
+    tfun_jac(n2, x, R, m2);
     memset(c.calls, 0, sizeof c.calls);
     for (int r = 0; r < 40; ++r) {
-        CU_ASSERT_EQUAL_FATAL(dj_jacfwd(&F, x, y, J, N - 7, NULL), DJ_OK);
-        for (size_t k = 0; k < (size_t)(N - 7) * (N - 8); ++k)
+        CU_ASSERT_EQUAL_FATAL(dj_jacfwd(&F, x, y, J, m2, NULL), DJ_OK);
+        for (size_t k = 0; k < m2 * n2; ++k)
             DJ_ASSERT_CLOSE(J[k], R[k], 1e-13 * (1.0 + fabs(R[k])));
     }
-    CU_ASSERT(c.calls[W] > 0 && c.calls[W / 2] > 0 && (W == 64 || c.calls[2 * W] > 0));
-    /* so does the same function with another user pointer */
+    CU_ASSERT(c.calls[W] > 0 && c.calls[W / 2] > 0 && c.calls[2 * W] > 0);
+    CU_ASSERT_EQUAL(dj_chunk_plan_make(&F, n2, NULL, &pl), DJ_OK);
+    CU_ASSERT(pl.width == 2 * W && pl.passes == 1);
+    /* the same function with another user pointer is tuned anew too, though
+       its last runs (one pass) took the hot path (which must not skip it) */
     static count_ctx c2;
     c2 = c;
     F.user = &c2;
     memset(c2.calls, 0, sizeof c2.calls);
     for (int r = 0; r < 40; ++r)
-        CU_ASSERT_EQUAL_FATAL(dj_jacfwd(&F, x, y, J, N - 7, NULL), DJ_OK);
-    CU_ASSERT(c2.calls[W] > 0 && c2.calls[W / 2] > 0 && (W == 64 || c2.calls[2 * W] > 0));
+        CU_ASSERT_EQUAL_FATAL(dj_jacfwd(&F, x, y, J, m2, NULL), DJ_OK);
+    CU_ASSERT(c2.calls[W] > 0 && c2.calls[W / 2] > 0 && c2.calls[2 * W] > 0);
 }
 
 static int fail_after;
@@ -599,7 +610,7 @@ static void test_hot_runs(void)
     for (int k = 0; k < 200; ++k)         /* past the memo's 64-run check */
         check_poly(&F, &seed, k % 2);
     CU_ASSERT_EQUAL(p.calls[16], 200);     /* one pass of 16 lanes each */
-    F.user = &q;                           /* another user: read each run */
+    F.user = &q;                           /* another user: not the hot path */
     check_poly(&F, &seed, 0);
     CU_ASSERT_EQUAL(q.calls[16], 1);
     F.user = &p;
