@@ -75,6 +75,21 @@
 #define DJ_C(c) dj_const(DJ_T, (c))
 #define DJ_NAME(base) DJ_NAME_CAT_(base, DJ_SFX_)
 
+/* The forms are compiled without floating-point contraction. GCC fuses a
+ * product and a sum into one FMA across statements (-ffp-contract=fast,
+ * its default outside the ISO modes: plain `gcc -O2` is -std=gnu17), and
+ * where it can depends on the form: in the chunk forms the partials' guard
+ * branches separate a value's product from its sum, in the double form
+ * nothing does. Values would then differ from the primal's in the last bit,
+ * and Jacobians between chunk widths. The lanes' FMAs are explicit
+ * (chunk.h) and stay. Clang contracts only within one expression by
+ * default (the same in every form); with clang's -ffp-contract=fast, which
+ * ignores pragmas, those two guarantees do not hold. */
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC push_options
+#pragma GCC optimize("fp-contract=off")
+#endif
+
 #define DJ_T double
 #define DJ_SFX_ real
 #include DJ_TEMPLATE
@@ -128,6 +143,10 @@
 #undef DJ_SFX_
 #endif
 #undef DJ_TEMPLATE_CPLX
+#endif
+
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC pop_options
 #endif
 
 #undef DJ_C
