@@ -610,7 +610,8 @@ static void test_hot_runs(void)
     for (int k = 0; k < 200; ++k)         /* past the memo's 64-run check */
         check_poly(&F, &seed, k % 2);
     CU_ASSERT_EQUAL(p.calls[16], 200);     /* one pass of 16 lanes each */
-    F.user = &q;                           /* another user: not the hot path */
+    F.user = &q;                           /* another user (not the hot path:
+                                              test_width_tuning checks that) */
     check_poly(&F, &seed, 0);
     CU_ASSERT_EQUAL(q.calls[16], 1);
     F.user = &p;
