@@ -7,7 +7,15 @@
 #   -DDJ_BUILD_PEERS=OFF                         never look for them
 #   -DCMAKE_DISABLE_FIND_PACKAGE_ADOLC=ON        do not use ADOL-C
 #   -DCMAKE_DISABLE_FIND_PACKAGE_Ceres=ON        do not use Ceres
+#   -DDJ_PEERS_CONTRACT=ON                       let the C++ compiler fuse
+#                                                a * b + c in the peers
+# The peers are compiled with -ffp-contract=off by default: C++ compilers
+# fuse a * b + c into one FMA across statements (g++ even with -std=c++17),
+# C11 does not, so without it the peers would evaluate a different
+# floating-point program from the primal and from dualjac (whose values are
+# bit-for-bit the primal's), with one rounding fewer per fused pair.
 option(DJ_BUILD_PEERS "Time ADOL-C and Ceres Jet in dualjac-bench when they are installed" ON)
+option(DJ_PEERS_CONTRACT "Compile the peers with the C++ compiler's default floating-point contraction" OFF)
 set(DJ_PEERS_WHY "")
 set(DJ_PEERS_DIR ${CMAKE_CURRENT_LIST_DIR})
 if(DJ_BUILD_PEERS)
@@ -77,7 +85,12 @@ if(DJ_BUILD_PEERS)
         CXX_STANDARD 17 CXX_STANDARD_REQUIRED ON CXX_EXTENSIONS OFF)
       target_include_directories(dualjac-bench PRIVATE ${DJ_PEERS_DIR} ${PROJECT_SOURCE_DIR}/problems)
       target_link_libraries(dualjac-bench PRIVATE ${DJ_PEERS_LIBS})
-      string(STRIP "-std=c++17 ${CMAKE_CXX_FLAGS} ${CMAKE_CXX_FLAGS_${DJ_BT}} ${DJ_ARCH_FLAGS}"
+      set(DJ_PEERS_FP "")
+      if(NOT DJ_PEERS_CONTRACT AND CMAKE_CXX_COMPILER_ID MATCHES "GNU|Clang")
+        set(DJ_PEERS_FP -ffp-contract=off)
+        set_property(SOURCE ${DJ_PEERS_DIR}/peers.cpp APPEND PROPERTY COMPILE_OPTIONS ${DJ_PEERS_FP})
+      endif()
+      string(STRIP "-std=c++17 ${CMAKE_CXX_FLAGS} ${CMAKE_CXX_FLAGS_${DJ_BT}} ${DJ_ARCH_FLAGS} ${DJ_PEERS_FP}"
              DJ_PEERS_FLAGS)
       set(DJ_PEERS_FLAGS "${CMAKE_CXX_COMPILER_ID} ${CMAKE_CXX_COMPILER_VERSION} ${DJ_PEERS_FLAGS}")
       set_property(SOURCE ${DJ_PEERS_DIR}/peers.cpp APPEND PROPERTY COMPILE_DEFINITIONS
