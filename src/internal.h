@@ -12,13 +12,19 @@ void dj_free_(void *ptr);
 /* The free function of the current hook (for memory freed later). */
 dj_free_fn dj_free_hook_(void);
 
-/* dj_jacfwd with the chunk plan for n already made (NULL: make it). */
+/* dj_jacfwd with the chunk plan for n already made by dj_chunk_plan_final_
+ * and final there (NULL: make it). */
 struct dj_function;
 struct dj_jac_opts;
 struct dj_chunk_plan;
 int dj_jacfwd_plan_(const struct dj_function *F, const double *x, double *y, double *J,
                     size_t ldj, const struct dj_jac_opts *opts,
                     const struct dj_chunk_plan *plan);
+/* dj_chunk_plan_make for p = n directions with identity seeding, and in
+ * *final whether a forward Jacobian run now would take that plan as it is
+ * (no width tuning of it under way or about to start). */
+int dj_chunk_plan_final_(const struct dj_function *F, const struct dj_jac_opts *opts,
+                         struct dj_chunk_plan *plan, int *final);
 /* dj_jacobian's choice for the function of the thread's last one-pass
  * forward run (jacobian.c, fwd_hot): whether it was the forward mode, as
  * recorded by dj_jac_auto_fwd_set_ after a forward run by that choice. */

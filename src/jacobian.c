@@ -753,13 +753,18 @@ static int fwd_hot(const fwd_ws_ *ws, const dj_function *F, const dj_jac_opts *o
 /* The plan of a run: the default plan, with the width tuned (see above).
  * With run != NULL, a run is about to be made: a new function gets a slot,
  * and while it is being tuned *plan is the width to time next and *run the
- * slot (else NULL); without it, the tuned width only, once tuning ended. */
+ * slot (else NULL); without it, the tuned width only, once tuning ended.
+ * With final != NULL (and run NULL), *final says whether a run made now
+ * would take this plan untimed: no tuning of it is under way or would
+ * start (then fwd_run may take the plan as given, without making it again). */
 static int plan_tuned(const dj_function *F, size_t p, int seeded, const dj_jac_opts *opts,
-                      dj_chunk_plan *plan, tune_ **run)
+                      dj_chunk_plan *plan, tune_ **run, int *final)
 {
     fwd_ws_ *ws = &dj_fwd_ws_;
     if (run != NULL)
         *run = NULL;
+    if (final != NULL)
+        *final = 1;
     if (plan != NULL && F != NULL && p == F->n && hot_key(ws, F, opts)) {
         *plan = ws->hot_plan;   /* one pass: never tuned */
         return DJ_OK;
@@ -778,8 +783,11 @@ static int plan_tuned(const dj_function *F, size_t p, int seeded, const dj_jac_o
             && u->p == p && u->seeded == seeded && u->w[0] == w)
             t = u;
     }
-    if (t == NULL && run == NULL)
+    if (t == NULL && run == NULL) {
+        if (final != NULL)      /* a run would start tuning it */
+            *final = 0;
         return rc;
+    }
     if (t == NULL) {
         tune_ fresh = { F->f_c8, F->f_c16, F->f_c32, F->f_c64, F->user, F->n, F->m, p,
                         seeded, 1, { w, 0, 0 }, 0, { INFINITY, INFINITY, INFINITY } };
@@ -793,8 +801,11 @@ static int plan_tuned(const dj_function *F, size_t p, int seeded, const dj_jac_o
         *t = fresh;
     }
     int tuning = t->step < DJ_TUNE_STEPS_(t);
-    if (tuning && run == NULL)
+    if (tuning && run == NULL) {
+        if (final != NULL)
+            *final = 0;
         return rc;
+    }
     int which = 0;
     if (tuning)
         which = DJ_TUNE_TURN_(t);
@@ -815,7 +826,16 @@ static int plan_tuned(const dj_function *F, size_t p, int seeded, const dj_jac_o
 int dj_chunk_plan_make(const dj_function *F, size_t p, const dj_jac_opts *opts,
                        dj_chunk_plan *plan)
 {
-    return plan_tuned(F, p, 1, opts, plan, NULL);
+    return plan_tuned(F, p, 1, opts, plan, NULL, NULL);
+}
+
+int dj_chunk_plan_final_(const dj_function *F, const dj_jac_opts *opts, dj_chunk_plan *plan,
+                         int *final)
+{
+    *final = 0;
+    if (F == NULL)
+        return DJ_EARG;
+    return plan_tuned(F, F->n, 1, opts, plan, NULL, final);
 }
 
 int dj_jac_auto_fwd_(const dj_function *F, const dj_jac_opts *opts)
@@ -858,14 +878,14 @@ static int fwd_run(const dj_function *F, const double *x, size_t p,
 {
     if (F->f_mat != NULL)
         return mat_fwd_run(F, x, p, V, ldv, y, JV, ldjv, opts);
-    /* a given plan of one pass is used as it is (never tuned) */
+    /* a given plan is final (dj_chunk_plan_final_): used as it is */
     dj_chunk_plan plan;
     tune_ *tune = NULL;
     int rc = DJ_OK;
-    if (given != NULL && given->passes == 1)
+    if (given != NULL)
         plan = *given;
     else
-        rc = plan_tuned(F, p, V == NULL, opts, &plan, &tune);
+        rc = plan_tuned(F, p, V == NULL, opts, &plan, &tune, NULL);
     if (rc != DJ_OK)
         return rc;
     double t0 = tune != NULL && tune->step % DJ_TUNE_RUNS_ != 0 ? tune_now() : 0.0;

@@ -157,8 +157,8 @@ static int fwd_forms(const dj_function *F)
 }
 
 /* The mode, and in *plan the forward chunk plan for n when it was made
- * (else plan->passes is 0): dj_jacobian passes it on instead of making it
- * again. */
+ * and is final (else plan->passes is 0): dj_jacobian passes it on instead
+ * of making it again. */
 static int jacobian_mode(const dj_function *F, const dj_jac_opts *opts, dj_chunk_plan *plan)
 {
     plan->passes = 0;
@@ -181,13 +181,16 @@ static int jacobian_mode(const dj_function *F, const dj_jac_opts *opts, dj_chunk
         cf = 1.0 + 1.0 * n;
         cr = 2.0 + 1.5 * m;
     } else {
-        if (dj_chunk_plan_make(F, F->n, opts, plan) != DJ_OK) {
+        int final;
+        if (dj_chunk_plan_final_(F, opts, plan, &final) != DJ_OK) {
             plan->passes = 0;
             return DJ_JAC_REVERSE;
         }
         double wq = m < DJ_REV_CHUNK_SCALAR ? m : DJ_REV_CHUNK_SCALAR;
         cf = (double)plan->passes * (1.0 + 0.05 * plan->width);
         cr = (double)((F->m - 1) / DJ_REV_CHUNK_SCALAR + 1) * (3.0 + 0.5 * wq);
+        if (!final)     /* the run will time widths: it makes its own plan */
+            plan->passes = 0;
     }
     return cr < cf ? DJ_JAC_REVERSE : DJ_JAC_FORWARD;
 }

@@ -434,6 +434,30 @@ static void test_width_tuning(void)
     CU_ASSERT(pl.width == W && pl.passes == def.passes);
     CU_ASSERT_EQUAL(dj_chunk_plan_make(&F, N, &forced, &pl), DJ_OK);
     CU_ASSERT(pl.width == W);
+    /* dj_jacobian (a reverse form too, so the automatic choice makes the
+       plan, and chooses forward) tunes a new user's function the same way,
+       then runs only the tuned width (it passes its plan on only once that
+       plan is final) */
+    static count_ctx c3;
+    c3 = c;
+    memset(c3.calls, 0, sizeof c3.calls);
+    dj_function G = F;
+    G.user = &c3;               /* p is c3's first member: tfun_rvar's user */
+    G.f_rvar = tfun_rvar;
+    CU_ASSERT_EQUAL_FATAL(dj_jacobian_mode(&G, NULL), DJ_JAC_FORWARD);
+    for (int r = 0; r < 40; ++r) {
+        CU_ASSERT_EQUAL_FATAL(dj_jacobian(&G, x, y, J, M, NULL), DJ_OK);
+        CU_ASSERT(memcmp(J, J0, sizeof J) == 0);
+    }
+    CU_ASSERT(c3.calls[W] > 0 && c3.calls[W / 2] > 0 && (W == 64 || c3.calls[2 * W] > 0));
+    CU_ASSERT_EQUAL_FATAL(dj_chunk_plan_make(&G, N, NULL, &tuned), DJ_OK);
+    memset(c3.calls, 0, sizeof c3.calls);
+    for (int r = 0; r < 5; ++r)
+        CU_ASSERT_EQUAL(dj_jacobian(&G, x, y, J, M, NULL), DJ_OK);
+    CU_ASSERT_EQUAL(c3.calls[tuned.width], 5 * (int)tuned.passes);
+    CU_ASSERT_EQUAL(c3.calls[8] + c3.calls[16] + c3.calls[32] + c3.calls[64],
+                    5 * (int)tuned.passes);
+    CU_ASSERT(memcmp(J, J0, sizeof J) == 0);
     /* another function (other sizes: two passes of W) starts untuned: the
        default width first, then the tuning runs all three widths again (a
        key that matched the first function would run only its tuned width);
