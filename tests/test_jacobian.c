@@ -388,6 +388,33 @@ COUNTING_FORM(16)
 COUNTING_FORM(32)
 COUNTING_FORM(64)
 
+/* The tuning of F (W its default width; forms counting into c) by 40
+ * Jacobians (dj_jacobian when autom, else dj_jacfwd) into J, N = 64 by
+ * M = 65: runs alternate between W, W/2 and 2W, and the Jacobian is J0
+ * bit for bit; then only the width dj_chunk_plan_make reports runs. */
+static void tuned_runs(const dj_function *F, count_ctx *c, int W, int autom, const double *x,
+                       double *y, double *J, const double *J0)
+{
+    size_t m = F->m, bytes = F->m * F->n * sizeof *J;
+    for (int r = 0; r < 40; ++r) {
+        CU_ASSERT_EQUAL_FATAL(autom ? dj_jacobian(F, x, y, J, m, NULL)
+                                    : dj_jacfwd(F, x, y, J, m, NULL), DJ_OK);
+        CU_ASSERT(memcmp(J, J0, bytes) == 0);
+    }
+    CU_ASSERT(c->calls[W] > 0 && c->calls[W / 2] > 0 && (W == 64 || c->calls[2 * W] > 0));
+    dj_chunk_plan tuned;
+    CU_ASSERT_EQUAL_FATAL(dj_chunk_plan_make(F, F->n, NULL, &tuned), DJ_OK);
+    CU_ASSERT(tuned.width == W || tuned.width == W / 2 || tuned.width == 2 * W);
+    memset(c->calls, 0, sizeof c->calls);
+    for (int r = 0; r < 5; ++r)
+        CU_ASSERT_EQUAL(autom ? dj_jacobian(F, x, y, J, m, NULL)
+                              : dj_jacfwd(F, x, y, J, m, NULL), DJ_OK);
+    CU_ASSERT_EQUAL(c->calls[tuned.width], 5 * (int)tuned.passes);
+    CU_ASSERT_EQUAL(c->calls[8] + c->calls[16] + c->calls[32] + c->calls[64],
+                    5 * (int)tuned.passes);
+    CU_ASSERT(memcmp(J, J0, bytes) == 0);
+}
+
 static void test_width_tuning(void)
 {
     enum { N = 64, M = N + 1 };
@@ -396,7 +423,7 @@ static void test_width_tuning(void)
     c.p.n = N;
     dj_function F = { .n = N, .m = M, .user = &c, .f_c8 = count_c8, .f_c16 = count_c16,
                       .f_c32 = count_c32, .f_c64 = count_c64, .chunk_hint = DJ_CHUNK_HINT };
-    dj_chunk_plan def, tuned, pl;
+    dj_chunk_plan def, pl;
     CU_ASSERT_EQUAL_FATAL(dj_chunk_plan_make(&F, N, NULL, &def), DJ_OK);
     int W = def.width;
     CU_ASSERT_FATAL(def.passes >= 2 && W >= 16);
@@ -407,23 +434,7 @@ static void test_width_tuning(void)
     CU_ASSERT_EQUAL_FATAL(dj_jacfwd(&F, x, y, J0, M, NULL), DJ_OK);
     for (size_t k = 0; k < (size_t)M * N; ++k)
         DJ_ASSERT_CLOSE(J0[k], R[k], 1e-13 * (1.0 + fabs(R[k])));
-    /* while it is tuned, runs alternate between W, W/2 and 2W: the
-       Jacobian is the same bit for bit */
-    for (int r = 0; r < 40; ++r) {
-        CU_ASSERT_EQUAL_FATAL(dj_jacfwd(&F, x, y, J, M, NULL), DJ_OK);
-        CU_ASSERT(memcmp(J, J0, sizeof J) == 0);
-    }
-    CU_ASSERT(c.calls[W] > 0 && c.calls[W / 2] > 0 && (W == 64 || c.calls[2 * W] > 0));
-    /* then only the width dj_chunk_plan_make reports runs */
-    CU_ASSERT_EQUAL_FATAL(dj_chunk_plan_make(&F, N, NULL, &tuned), DJ_OK);
-    CU_ASSERT(tuned.width == W || tuned.width == W / 2 || tuned.width == 2 * W);
-    memset(c.calls, 0, sizeof c.calls);
-    for (int r = 0; r < 5; ++r)
-        CU_ASSERT_EQUAL(dj_jacfwd(&F, x, y, J, M, NULL), DJ_OK);
-    CU_ASSERT_EQUAL(c.calls[tuned.width], 5 * (int)tuned.passes);
-    CU_ASSERT_EQUAL(c.calls[8] + c.calls[16] + c.calls[32] + c.calls[64],
-                    5 * (int)tuned.passes);
-    CU_ASSERT(memcmp(J, J0, sizeof J) == 0);
+    tuned_runs(&F, &c, W, 0, x, y, J, J0);
     /* a width or a cap in the options is not tuned */
     dj_jac_opts forced = { W, 0, NULL, 0, 0 }, capped = { 0, W, NULL, 0, 0 };
     memset(c.calls, 0, sizeof c.calls);
@@ -445,19 +456,7 @@ static void test_width_tuning(void)
     G.user = &c3;               /* p is c3's first member: tfun_rvar's user */
     G.f_rvar = tfun_rvar;
     CU_ASSERT_EQUAL_FATAL(dj_jacobian_mode(&G, NULL), DJ_JAC_FORWARD);
-    for (int r = 0; r < 40; ++r) {
-        CU_ASSERT_EQUAL_FATAL(dj_jacobian(&G, x, y, J, M, NULL), DJ_OK);
-        CU_ASSERT(memcmp(J, J0, sizeof J) == 0);
-    }
-    CU_ASSERT(c3.calls[W] > 0 && c3.calls[W / 2] > 0 && (W == 64 || c3.calls[2 * W] > 0));
-    CU_ASSERT_EQUAL_FATAL(dj_chunk_plan_make(&G, N, NULL, &tuned), DJ_OK);
-    memset(c3.calls, 0, sizeof c3.calls);
-    for (int r = 0; r < 5; ++r)
-        CU_ASSERT_EQUAL(dj_jacobian(&G, x, y, J, M, NULL), DJ_OK);
-    CU_ASSERT_EQUAL(c3.calls[tuned.width], 5 * (int)tuned.passes);
-    CU_ASSERT_EQUAL(c3.calls[8] + c3.calls[16] + c3.calls[32] + c3.calls[64],
-                    5 * (int)tuned.passes);
-    CU_ASSERT(memcmp(J, J0, sizeof J) == 0);
+    tuned_runs(&G, &c3, W, 1, x, y, J, J0);
     /* another function (other sizes: two passes of W) starts untuned: the
        default width first, then the tuning runs all three widths again (a
        key that matched the first function would run only its tuned width);
