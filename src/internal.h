@@ -30,6 +30,12 @@ int dj_chunk_plan_final_(const struct dj_function *F, const struct dj_jac_opts *
  * recorded by dj_jac_auto_fwd_set_ after a forward run by that choice. */
 int dj_jac_auto_fwd_(const struct dj_function *F, const struct dj_jac_opts *opts);
 void dj_jac_auto_fwd_set_(const struct dj_function *F, const struct dj_jac_opts *opts);
+/* dj_jacobian's steady state: when dj_jac_auto_fwd_ holds and the
+ * workspace is ready for F's one-pass run (fwd_hot), that run, with the
+ * key checked once and F's sizes not again (they are the key's); -1 when
+ * it does not apply (nothing done). */
+int dj_jac_auto_hot_(const struct dj_function *F, const double *x, double *y, double *J,
+                     size_t ldj, const struct dj_jac_opts *opts);
 
 /* The cross-pass memo of libm results (detail/memo.h): begin recording
  * (saving the caller's state, for nested drivers), switch to replay at the

@@ -971,6 +971,26 @@ int dj_jvp_batch(const dj_function *F, const double *x, size_t p,
                             F->m, p, ldjv);
 }
 
+/* The run of fwd_hot (F is the workspace's hot function, the arguments
+ * are checked). */
+static int hot_run(fwd_ws_ *hw, const dj_function *F, const double *x, double *y,
+                   double *J, size_t ldj)
+{
+    dj_memo_ saved;
+    int share = share_begin(hw, F, &saved);
+    hw->busy = 1;
+    char *xb = dj_align64_(hw->mem);
+    int rc = fwd_hot_pass(hw->hot_plan.last_width, F, x, xb,
+                          outputs_at(xb, F->n, hw->hot_plan.width), y, J, ldj);
+    hw->busy = 0;
+    if (share)
+        share_end(hw, F, &saved);
+    if (rc == DJ_OK)
+        return rc;
+    hw->width = 0;
+    return dj_fail_outputs_(rc, y, F->m, J, F->m, F->n, ldj);
+}
+
 int dj_jacfwd_plan_(const dj_function *F, const double *x, double *y, double *J,
                     size_t ldj, const dj_jac_opts *opts, const dj_chunk_plan *plan)
 {
@@ -982,23 +1002,24 @@ int dj_jacfwd_plan_(const dj_function *F, const double *x, double *y, double *J,
     if (ldj < F->m || !dj_array_fits_(ldj, F->n))
         return DJ_EDIM;
     fwd_ws_ *hw = &dj_fwd_ws_;
-    if (fwd_hot(hw, F, opts)) {
-        dj_memo_ saved;
-        int share = share_begin(hw, F, &saved);
-        hw->busy = 1;
-        char *xb = dj_align64_(hw->mem);
-        rc = fwd_hot_pass(hw->hot_plan.last_width, F, x, xb,
-                          outputs_at(xb, F->n, hw->hot_plan.width), y, J, ldj);
-        hw->busy = 0;
-        if (share)
-            share_end(hw, F, &saved);
-        if (rc == DJ_OK)
-            return rc;
-        hw->width = 0;
-        return dj_fail_outputs_(rc, y, F->m, J, F->m, F->n, ldj);
-    }
+    if (fwd_hot(hw, F, opts))
+        return hot_run(hw, F, x, y, J, ldj);
     return dj_fail_outputs_(fwd_run(F, x, F->n, NULL, 0, y, J, ldj, opts, plan), y, F->m,
                             J, F->m, F->n, ldj);
+}
+
+int dj_jac_auto_hot_(const dj_function *F, const double *x, double *y, double *J,
+                     size_t ldj, const dj_jac_opts *opts)
+{
+    fwd_ws_ *hw = &dj_fwd_ws_;
+    if (!hw->hot_auto_fwd || !fwd_hot(hw, F, opts))
+        return -1;
+    /* F's sizes are the key's, checked when it was made */
+    if (x == NULL || J == NULL)
+        return DJ_EARG;
+    if (ldj < F->m || !dj_array_fits_(ldj, F->n))
+        return DJ_EDIM;
+    return hot_run(hw, F, x, y, J, ldj);
 }
 
 int dj_jacfwd(const dj_function *F, const double *x, double *y, double *J,

@@ -231,6 +231,19 @@ static void test_bad_arguments(void)
     Z = F;
     Z.m = SIZE_MAX - 2;
     CU_ASSERT_EQUAL(dj_jacfwd(&Z, x, y, J, SIZE_MAX, NULL), DJ_EDIM);
+    /* dj_jacobian in its steady state (F's last run chosen forward, one
+       pass: the key is checked once, F's sizes not again), the arguments
+       still are; a good call after the bad ones gives the same J */
+    double J0[4 * 3];
+    for (int k = 0; k < 3; ++k)
+        CU_ASSERT_EQUAL_FATAL(dj_jacobian(&F, x, y, J0, 4, NULL), DJ_OK);
+    CU_ASSERT_EQUAL(dj_jacobian(&F, NULL, y, J, 4, NULL), DJ_EARG);
+    CU_ASSERT_EQUAL(dj_jacobian(&F, x, y, NULL, 4, NULL), DJ_EARG);
+    CU_ASSERT_EQUAL(dj_jacobian(&F, x, y, J, 3, NULL), DJ_EDIM);
+    CU_ASSERT_EQUAL(dj_jacobian(&F, x, y, J, SIZE_MAX, NULL), DJ_EDIM);
+    CU_ASSERT_EQUAL(dj_jacobian(NULL, x, y, J, 4, NULL), DJ_EARG);
+    CU_ASSERT_EQUAL(dj_jacobian(&F, x, y, J, 4, NULL), DJ_OK);
+    CU_ASSERT_EQUAL(memcmp(J, J0, sizeof J0), 0);
 }
 
 /* A failing form stops the driver on the pass where it fails, and its code
