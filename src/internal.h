@@ -26,16 +26,14 @@ int dj_jacfwd_plan_(const struct dj_function *F, const double *x, double *y, dou
 int dj_chunk_plan_final_(const struct dj_function *F, const struct dj_jac_opts *opts,
                          struct dj_chunk_plan *plan, int *final);
 /* dj_jacobian's choice for the function of the thread's last one-pass
- * forward run (jacobian.c, fwd_hot): whether it was the forward mode, as
- * recorded by dj_jac_auto_fwd_set_ after a forward run by that choice. */
-int dj_jac_auto_fwd_(const struct dj_function *F, const struct dj_jac_opts *opts);
-void dj_jac_auto_fwd_set_(const struct dj_function *F, const struct dj_jac_opts *opts);
-/* dj_jacobian's steady state: when dj_jac_auto_fwd_ holds and the
- * workspace is ready for F's one-pass run (fwd_hot), that run, with the
- * key checked once and F's sizes not again (they are the key's); -1 when
- * it does not apply (nothing done). */
-int dj_jac_auto_hot_(const struct dj_function *F, const double *x, double *y, double *J,
+ * forward run (jacobian.c, fwd_hot), when dj_jac_auto_fwd_set_ recorded it
+ * was the forward mode: that Jacobian, without choosing again (the key is
+ * checked once; when the workspace is ready, F's sizes are not checked
+ * again, they are the key's); -1 when nothing was recorded for F (nothing
+ * done). */
+int dj_jac_auto_fwd_(const struct dj_function *F, const double *x, double *y, double *J,
                      size_t ldj, const struct dj_jac_opts *opts);
+void dj_jac_auto_fwd_set_(const struct dj_function *F, const struct dj_jac_opts *opts);
 
 /* The cross-pass memo of libm results (detail/memo.h): begin recording
  * (saving the caller's state, for nested drivers), switch to replay at the

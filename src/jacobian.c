@@ -741,12 +741,16 @@ static int hot_key(const fwd_ws_ *ws, const dj_function *F, const dj_jac_opts *o
  * the new values and makes its pass (sharing sincos as fwd_run does):
  * deciding the plan and taking the workspace were about a seventh of a
  * 16-column Jacobian (bvp, n = 16: 0.162 against 0.138 us). */
-static int fwd_hot(const fwd_ws_ *ws, const dj_function *F, const dj_jac_opts *opts)
+static int hot_ready(const fwd_ws_ *ws, const dj_function *F)
 {
-    return hot_key(ws, F, opts)
-        && (DJ_DIFF_(ws->width, ws->hot_plan.last_width)
+    return (DJ_DIFF_(ws->width, ws->hot_plan.last_width)
             | DJ_DIFF_(ws->n, F->n) | DJ_DIFF_(ws->cols, F->n) | ws->col0
             | (uintptr_t)ws->busy) == 0;
+}
+
+static int fwd_hot(const fwd_ws_ *ws, const dj_function *F, const dj_jac_opts *opts)
+{
+    return hot_key(ws, F, opts) && hot_ready(ws, F);
 }
 #undef DJ_DIFF_
 
@@ -836,11 +840,6 @@ int dj_chunk_plan_final_(const dj_function *F, const dj_jac_opts *opts, dj_chunk
     if (F == NULL)
         return DJ_EARG;
     return plan_tuned(F, F->n, 1, opts, plan, NULL, final);
-}
-
-int dj_jac_auto_fwd_(const dj_function *F, const dj_jac_opts *opts)
-{
-    return dj_fwd_ws_.hot_auto_fwd && hot_key(&dj_fwd_ws_, F, opts);
 }
 
 void dj_jac_auto_fwd_set_(const dj_function *F, const dj_jac_opts *opts)
@@ -991,6 +990,12 @@ static int hot_run(fwd_ws_ *hw, const dj_function *F, const double *x, double *y
     return dj_fail_outputs_(rc, y, F->m, J, F->m, F->n, ldj);
 }
 
+/* Whether an m x n J with leading dimension ldj is valid for F. */
+static int ldj_fits(const dj_function *F, size_t ldj)
+{
+    return ldj >= F->m && dj_array_fits_(ldj, F->n);
+}
+
 int dj_jacfwd_plan_(const dj_function *F, const double *x, double *y, double *J,
                     size_t ldj, const dj_jac_opts *opts, const dj_chunk_plan *plan)
 {
@@ -999,7 +1004,7 @@ int dj_jacfwd_plan_(const dj_function *F, const double *x, double *y, double *J,
     int rc = dj_check_sizes_(F);
     if (rc != DJ_OK)
         return rc;
-    if (ldj < F->m || !dj_array_fits_(ldj, F->n))
+    if (!ldj_fits(F, ldj))
         return DJ_EDIM;
     fwd_ws_ *hw = &dj_fwd_ws_;
     if (fwd_hot(hw, F, opts))
@@ -1008,16 +1013,18 @@ int dj_jacfwd_plan_(const dj_function *F, const double *x, double *y, double *J,
                             J, F->m, F->n, ldj);
 }
 
-int dj_jac_auto_hot_(const dj_function *F, const double *x, double *y, double *J,
+int dj_jac_auto_fwd_(const dj_function *F, const double *x, double *y, double *J,
                      size_t ldj, const dj_jac_opts *opts)
 {
     fwd_ws_ *hw = &dj_fwd_ws_;
-    if (!hw->hot_auto_fwd || !fwd_hot(hw, F, opts))
+    if (!hw->hot_auto_fwd || !hot_key(hw, F, opts))
         return -1;
+    if (!hot_ready(hw, F))
+        return dj_jacfwd_plan_(F, x, y, J, ldj, opts, NULL);
     /* F's sizes are the key's, checked when it was made */
     if (x == NULL || J == NULL)
         return DJ_EARG;
-    if (ldj < F->m || !dj_array_fits_(ldj, F->n))
+    if (!ldj_fits(F, ldj))
         return DJ_EDIM;
     return hot_run(hw, F, x, y, J, ldj);
 }

@@ -209,11 +209,9 @@ int dj_jacobian(const dj_function *F, const double *x, double *y, double *J, siz
        same), without making the plan again */
     int autom = opts == NULL || opts->mode == DJ_JAC_AUTO;
     if (autom) {
-        int rc = dj_jac_auto_hot_(F, x, y, J, ldj, opts);
+        int rc = dj_jac_auto_fwd_(F, x, y, J, ldj, opts);
         if (rc >= 0)
             return rc;
-        if (dj_jac_auto_fwd_(F, opts))
-            return dj_jacfwd_plan_(F, x, y, J, ldj, opts, NULL);
     }
     dj_chunk_plan plan;
     int mode = jacobian_mode(F, opts, &plan);
