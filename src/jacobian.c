@@ -21,7 +21,7 @@
 #ifndef DJ_HAVE_TSS_
 #define DJ_HAVE_TSS_ 0
 #endif
-#if defined(__GNUC__) && !defined(DJ_NO_VECTOR_EXT) && defined(__AVX512F__)
+#if defined(__GNUC__) && !defined(DJ_NO_VECTOR_EXT) && defined(__AVX__)
 #include <immintrin.h>
 #endif
 
@@ -139,25 +139,21 @@ typedef struct pass_args {
 /* Lanes 0 .. cols-1 of the m output values into columns of J (leading
  * dimension ld): value i's lane k, at base[i * stride + off + k], goes to
  * J[i + k * ld]; + 0.0 turns -0 into +0. A transpose: with GCC and Clang,
- * tiles of 8 values by 8 lanes are loaded as 8 vectors, transposed by
- * shuffles and stored as 8 contiguous column pieces (a gather per element
- * was 20% of a Trigonometric Jacobian). */
-#if defined(__GNUC__) && !defined(DJ_NO_VECTOR_EXT)
-typedef double dj_v8_ __attribute__((vector_size(64), aligned(8)));
-typedef long long dj_i8_ __attribute__((vector_size(64)));
-#if defined(__clang__)
-#define DJ_SHUF_(a, b, i0, i1, i2, i3, i4, i5, i6, i7) \
-    __builtin_shufflevector(a, b, i0, i1, i2, i3, i4, i5, i6, i7)
-#else
-#define DJ_SHUF_(a, b, i0, i1, i2, i3, i4, i5, i6, i7) \
-    __builtin_shuffle(a, b, (dj_i8_){ i0, i1, i2, i3, i4, i5, i6, i7 })
-#endif
-
-#if defined(__AVX512F__)
+ * tiles of DJ_TILE_ values by DJ_TILE_ lanes are loaded as vectors,
+ * transposed by shuffles and stored as contiguous column pieces (a gather
+ * per element was 20% of a Trigonometric Jacobian). The tile follows the
+ * vector width: 8 x 8 with AVX-512, 4 x 4 with AVX, 2 x 2 otherwise. (The
+ * 8 x 8 tile as generic 64-byte vectors, used before for every target,
+ * was lowered lane by lane without AVX-512: the 4 x 4 and 2 x 2 tiles made
+ * the MGH Jacobians of n = 16-128 13-41% faster with AVX2 and 7-28% in the
+ * default SSE2 build. With AVX-512 the 4 x 4 tiles, though faster alone,
+ * made the Jacobians 2-14% slower.) */
+#if defined(__GNUC__) && !defined(DJ_NO_VECTOR_EXT) && defined(__AVX512F__)
+#define DJ_TILE_ 8
 /* AVX-512: rows i and i + 4 are loaded as the two halves of one register
    (the insert from memory is a blend, not a shuffle), so 16 shuffles are
    left instead of 24 (the transposes are shuffle-bound). */
-static void transpose8(const double *base, size_t stride, double *J, size_t ld)
+static void transpose_tile(const double *base, size_t stride, double *J, size_t ld)
 {
     __m512d a[4], b[4];
     for (int i = 0; i < 4; ++i) {
@@ -182,46 +178,56 @@ static void transpose8(const double *base, size_t stride, double *J, size_t ld)
         _mm512_storeu_pd(c + 3 * ld, _mm512_add_pd(_mm512_permutex2var_pd(t1, hi2, t3), zero));
     }
 }
-#else
-static void transpose8(const double *base, size_t stride, double *J, size_t ld)
+#elif defined(__GNUC__) && !defined(DJ_NO_VECTOR_EXT) && defined(__AVX__)
+#define DJ_TILE_ 4
+static void transpose_tile(const double *base, size_t stride, double *J, size_t ld)
 {
-    dj_v8_ r[8], t[8], u[8];
-    for (int i = 0; i < 8; ++i)
-        memcpy(&r[i], base + (size_t)i * stride, sizeof r[i]);
-    for (int i = 0; i < 8; i += 2) {
-        t[i] = DJ_SHUF_(r[i], r[i + 1], 0, 8, 2, 10, 4, 12, 6, 14);
-        t[i + 1] = DJ_SHUF_(r[i], r[i + 1], 1, 9, 3, 11, 5, 13, 7, 15);
-    }
-    for (int i = 0; i < 8; i += 4)
-        for (int j = 0; j < 2; ++j) {
-            u[i + j] = DJ_SHUF_(t[i + j], t[i + j + 2], 0, 1, 8, 9, 4, 5, 12, 13);
-            u[i + j + 2] = DJ_SHUF_(t[i + j], t[i + j + 2], 2, 3, 10, 11, 6, 7, 14, 15);
+    const __m256d zero = _mm256_setzero_pd();
+    __m256d r[4];           /* r[h + 2q]: lanes 2h, 2h + 1 of rows q | q + 2 */
+    for (int h = 0; h < 2; ++h)
+        for (int q = 0; q < 2; ++q) {
+            const double *p = base + (size_t)q * stride + 2 * h;
+            r[h + 2 * q] = _mm256_insertf128_pd(_mm256_castpd128_pd256(_mm_loadu_pd(p)),
+                                                _mm_loadu_pd(p + 2 * stride), 1);
         }
-    /* u[0]: lanes 0|4, u[1]: 1|5, u[2]: 2|6, u[3]: 3|7 of rows 0-3; u[4..7] rows 4-7 */
-    for (int k = 0; k < 4; ++k) {
-        dj_v8_ lo = DJ_SHUF_(u[k], u[k + 4], 0, 1, 2, 3, 8, 9, 10, 11) + 0.0;
-        dj_v8_ hi = DJ_SHUF_(u[k], u[k + 4], 4, 5, 6, 7, 12, 13, 14, 15) + 0.0;
-        memcpy(J + (size_t)k * ld, &lo, sizeof lo);
-        memcpy(J + (size_t)(k + 4) * ld, &hi, sizeof hi);
+    for (int h = 0; h < 2; ++h) {
+        double *c = J + (size_t)(2 * h) * ld;
+        _mm256_storeu_pd(c, _mm256_add_pd(_mm256_unpacklo_pd(r[h], r[h + 2]), zero));
+        _mm256_storeu_pd(c + ld, _mm256_add_pd(_mm256_unpackhi_pd(r[h], r[h + 2]), zero));
     }
 }
-#endif
-#define DJ_HAVE_TRANSPOSE8_ 1
+#elif defined(__GNUC__) && !defined(DJ_NO_VECTOR_EXT)
+#define DJ_TILE_ 2
+typedef double dj_v2_ __attribute__((vector_size(16), aligned(8)));
+typedef long long dj_i2_ __attribute__((vector_size(16)));
+#if defined(__clang__)
+#define DJ_SHUF2_(a, b, i0, i1) __builtin_shufflevector(a, b, i0, i1)
 #else
-#define DJ_HAVE_TRANSPOSE8_ 0
+#define DJ_SHUF2_(a, b, i0, i1) __builtin_shuffle(a, b, (dj_i2_){ i0, i1 })
+#endif
+static void transpose_tile(const double *base, size_t stride, double *J, size_t ld)
+{
+    dj_v2_ a, b;
+    memcpy(&a, base, sizeof a);
+    memcpy(&b, base + stride, sizeof b);
+    dj_v2_ lo = DJ_SHUF2_(a, b, 0, 2) + 0.0, hi = DJ_SHUF2_(a, b, 1, 3) + 0.0;
+    memcpy(J, &lo, sizeof lo);
+    memcpy(J + ld, &hi, sizeof hi);
+}
+#else
+#define DJ_TILE_ 1
 #endif
 
 static void extract_lanes(const double *base, size_t stride, size_t off, size_t m,
                           size_t cols, double *J, size_t ld)
 {
     size_t k0 = 0;
-#if DJ_HAVE_TRANSPOSE8_
+#if DJ_TILE_ > 1
     size_t i0 = 0;
-    for (; k0 + 8 <= cols; k0 += 8)
-        for (i0 = 0; i0 + 8 <= m; i0 += 8)
-            transpose8(base + i0 * stride + off + k0, stride, J + i0 + k0 * ld, ld);
-    /* what the tiles left: the last m % 8 rows of those lanes (row by row:
-       a short inner loop over the rows cost 12% of a 33-row pass) */
+    for (; k0 + DJ_TILE_ <= cols; k0 += DJ_TILE_)
+        for (i0 = 0; i0 + DJ_TILE_ <= m; i0 += DJ_TILE_)
+            transpose_tile(base + i0 * stride + off + k0, stride, J + i0 + k0 * ld, ld);
+    /* what the tiles left: the last m % DJ_TILE_ rows of those lanes */
     for (size_t i = i0; i < m; ++i)
         for (size_t k = 0; k < k0; ++k)
             J[i + k * ld] = base[i * stride + off + k] + 0.0;
