@@ -342,6 +342,12 @@ static void fuzz_scalar(rd *r)
     if (forms & 16) F.f_c64 = NULL;
     if ((forms & 32) && (F.f_c8 || F.f_c16 || F.f_c32 || F.f_c64))
         F.f_dual = NULL;
+    if (forms & 64) {   /* the guarded chunk forms only */
+        F.fast_c8 = NULL;
+        F.fast_c16 = NULL;
+        F.fast_c32 = NULL;
+        F.fast_c64 = NULL;
+    }
     dj_jac_opts fo = { 0 }, ro = { 0 };
     fo.max_chunk = (int)(u8(r) % 80);
     ro.chunk = (int)(u8(r) % (m + 1));        /* 0: default */

@@ -134,6 +134,9 @@ typedef struct pass_args {
     double *y;                  /* f(x), or NULL */
     double *JV;
     size_t ldjv;
+    dj_memo_ *memo;             /* the thread's memo state (&dj_memo_state_:
+                                   a call in a shared library, so it is
+                                   looked up once per run) */
 } pass_args;
 
 /* Lanes 0 .. cols-1 of the m output values into columns of J (leading
@@ -252,13 +255,35 @@ static const double *unit_row(size_t k)
  * the new ones set: the inputs' values and other lanes do not change.
  * hot_T is the pass of fwd_hot: the lanes are in place, only the values
  * are new. */
-#define DJ_PASS_DEF_(T, NL, FORM, LANE)                                       \
+#define DJ_PASS_DEF_(T, NL, FORM, FAST, LANE)                                 \
     /* the form on the values at xb, then f(x) into y (unless NULL) and  \
-       lanes 0 .. cols-1 into columns col0 .. of JV (unless NULL) */          \
-    static int run_##T(const dj_function *F, const T *xb, T *yb, double *y,   \
-                       double *JV, size_t col0, size_t cols, size_t ldjv)     \
+       lanes 0 .. cols-1 into columns col0 .. of JV (unless NULL). The   \
+       unguarded form FAST runs when given, with the thread's note       \
+       cleared; when the note says one of its partials was not finite,   \
+       FORM runs again from the same inputs and memo place (jacobian.h,  \
+       fast_cN). The note is restored after: a form may call a driver. */ \
+    static int run_##T(const dj_function *F, dj_memo_ *mm, const T *xb, T *yb, \
+                       double *y, double *JV, size_t col0, size_t cols,       \
+                       size_t ldjv)                                           \
     {                                                                         \
-        int rc = F->FORM(F->user, xb, yb);                                    \
+        int (*fast)(void *, const T *, T *) = FAST;                           \
+        int rc;                                                               \
+        if (fast != NULL) {                                                   \
+            uint64_t note = mm->note;                                         \
+            int mode = mm->mode;                                              \
+            size_t pos = mm->pos, len = mm->len;                              \
+            mm->note = 0;                                                     \
+            rc = fast(F->user, xb, yb);                                       \
+            if (DJ_MEMO_NONFINITE_(mm->note)) {                               \
+                mm->mode = mode;    /* record or replay that part again */    \
+                mm->pos = pos;                                                \
+                mm->len = len;                                                \
+                rc = F->FORM(F->user, xb, yb);                                \
+            }                                                                 \
+            mm->note = note;                                                  \
+        } else {                                                              \
+            rc = F->FORM(F->user, xb, yb);                                    \
+        }                                                                     \
         if (rc != 0)                                                          \
             return rc;                                                        \
         if (y != NULL)                                                        \
@@ -301,24 +326,25 @@ static const double *unit_row(size_t k)
                     LANE(xb[a->col0 + k], k) = 1.0;                           \
             }                                                                 \
         }                                                                     \
-        return run_##T(F, xb, yb, a->y, a->JV, a->col0, a->cols, a->ldjv);    \
+        return run_##T(F, a->memo, xb, yb, a->y, a->JV, a->col0, a->cols,     \
+                       a->ldjv);                                              \
     }                                                                         \
     /* the steady state of a one-pass Jacobian (fwd_hot): new values only */  \
-    static int hot_##T(const dj_function *F, const double *x, void *xv,      \
-                       void *yv, double *y, double *J, size_t ldj)           \
+    static int hot_##T(const dj_function *F, dj_memo_ *mm, const double *x,  \
+                       void *xv, void *yv, double *y, double *J, size_t ldj) \
     {                                                                         \
         T *xb = xv;                                                           \
         for (size_t j = 0; j < F->n; ++j)                                     \
             xb[j].v = x[j];                                                   \
-        return run_##T(F, xb, yv, y, J, 0, F->n, ldj);                        \
+        return run_##T(F, mm, xb, yv, y, J, 0, F->n, ldj);                        \
     }
 #define DJ_DUAL_LANE_(x, k) ((&(x).d)[k])   /* k is always 0 */
 #define DJ_CHUNK_LANE_(x, k) ((x).d[k])
-DJ_PASS_DEF_(dj_dual, 1, f_dual, DJ_DUAL_LANE_)
-DJ_PASS_DEF_(dj_c8, 8, f_c8, DJ_CHUNK_LANE_)
-DJ_PASS_DEF_(dj_c16, 16, f_c16, DJ_CHUNK_LANE_)
-DJ_PASS_DEF_(dj_c32, 32, f_c32, DJ_CHUNK_LANE_)
-DJ_PASS_DEF_(dj_c64, 64, f_c64, DJ_CHUNK_LANE_)
+DJ_PASS_DEF_(dj_dual, 1, f_dual, NULL, DJ_DUAL_LANE_)
+DJ_PASS_DEF_(dj_c8, 8, f_c8, F->fast_c8, DJ_CHUNK_LANE_)
+DJ_PASS_DEF_(dj_c16, 16, f_c16, F->fast_c16, DJ_CHUNK_LANE_)
+DJ_PASS_DEF_(dj_c32, 32, f_c32, F->fast_c32, DJ_CHUNK_LANE_)
+DJ_PASS_DEF_(dj_c64, 64, f_c64, F->fast_c64, DJ_CHUNK_LANE_)
 
 static int fwd_pass(int w, const pass_args *a)
 {
@@ -331,15 +357,15 @@ static int fwd_pass(int w, const pass_args *a)
     }
 }
 
-static int fwd_hot_pass(int w, const dj_function *F, const double *x, void *xb, void *yb,
-                        double *y, double *J, size_t ldj)
+static int fwd_hot_pass(int w, const dj_function *F, dj_memo_ *mm, const double *x,
+                        void *xb, void *yb, double *y, double *J, size_t ldj)
 {
     switch (w) {
-    case 1:  return hot_dj_dual(F, x, xb, yb, y, J, ldj);
-    case 8:  return hot_dj_c8(F, x, xb, yb, y, J, ldj);
-    case 16: return hot_dj_c16(F, x, xb, yb, y, J, ldj);
-    case 32: return hot_dj_c32(F, x, xb, yb, y, J, ldj);
-    default: return hot_dj_c64(F, x, xb, yb, y, J, ldj);
+    case 1:  return hot_dj_dual(F, mm, x, xb, yb, y, J, ldj);
+    case 8:  return hot_dj_c8(F, mm, x, xb, yb, y, J, ldj);
+    case 16: return hot_dj_c16(F, mm, x, xb, yb, y, J, ldj);
+    case 32: return hot_dj_c32(F, mm, x, xb, yb, y, J, ldj);
+    default: return hot_dj_c64(F, mm, x, xb, yb, y, J, ldj);
     }
 }
 
@@ -561,6 +587,7 @@ typedef struct fwd_ws_ {
     dj_chunk_plan hot_plan; /* its plan (its values are in mem, laid out */
                             /* as fwd_run lays them out), */
     int hot_auto_fwd;       /* dj_jacobian chose forward mode for it */
+    dj_memo_ *hot_memo;     /* the thread's memo state, for its runs */
     tune_ tune[DJ_TUNE_SLOTS_]; /* width tuning (see above) */
     unsigned tune_next;         /* the slot a new key replaces */
 } fwd_ws_;
@@ -912,7 +939,7 @@ static int fwd_run(const dj_function *F, const double *x, size_t p,
     int share = !memo && share_begin(ws, F, &saved);
     if (memo)
         dj_memo_begin_(&saved, 1);
-    pass_args a = { F, x, V, ldv, 0, 0, 1, 0, 0, 0, xb, yb, y, JV, ldjv };
+    pass_args a = { F, x, V, ldv, 0, 0, 1, 0, 0, 0, xb, yb, y, JV, ldjv, &dj_memo_state_ };
     if (reuse) {
         a.prev_col0 = ws->col0;
         a.prev_cols = ws->cols;
@@ -946,6 +973,7 @@ static int fwd_run(const dj_function *F, const double *x, size_t p,
         ws->hot = F;            /* see fwd_hot */
         ws->hot_key = *F;
         ws->hot_plan = plan;
+        ws->hot_memo = a.memo;
         ws->hot_auto_fwd = 0;
     }
     if (tune != NULL && rc == DJ_OK) {
@@ -985,7 +1013,7 @@ static int hot_run(fwd_ws_ *hw, const dj_function *F, const double *x, double *y
     int share = share_begin(hw, F, &saved);
     hw->busy = 1;
     char *xb = dj_align64_(hw->mem);
-    int rc = fwd_hot_pass(hw->hot_plan.last_width, F, x, xb,
+    int rc = fwd_hot_pass(hw->hot_plan.last_width, F, hw->hot_memo, x, xb,
                           outputs_at(xb, F->n, hw->hot_plan.width), y, J, ldj);
     hw->busy = 0;
     if (share)
@@ -1088,7 +1116,8 @@ int dj_eval(const dj_function *F, const double *x, double *y)
     if (mem == NULL)
         return dj_fail_outputs_(DJ_ENOMEM, y, F->m, NULL, 0, 0, 0);
     char *xb = dj_align64_(mem);
-    pass_args a = { F, x, NULL, 0, 0, 0, 1, 0, 0, 0, xb, outputs_at(xb, F->n, w), y, NULL, 0 };
+    pass_args a = { F, x, NULL, 0, 0, 0, 1, 0, 0, 0, xb, outputs_at(xb, F->n, w), y, NULL, 0,
+                    &dj_memo_state_ };
     rc = fwd_pass(w, &a);
     if (ws == NULL)
         dj_free_(mem);

@@ -119,6 +119,58 @@ typedef long long dj_vmask_ __attribute__((vector_size(8 * DJ_VB_), aligned(8)))
 #undef DJ_P_
 #undef DJ_N_
 
+/* Unguarded operations. Every operation above guards its partials: when
+ * one is not finite (the inf of sqrt'(0), a NaN), lanes whose input
+ * tangent is exactly 0 give 0 rather than inf * 0 = NaN (see rules.h). That
+ * is a test and a branch per operation, and the branches split a form's
+ * loops into many blocks that the compiler schedules and allocates
+ * registers for separately: without AVX-512 (16 vector registers) chunk
+ * forms ran up to 2x slower than the same code without the guards
+ * (Chebyquad and Brown n = 64 with 8 lanes, SSE2), with AVX-512 2-8%.
+ * dj_cN_ng_f is operation f without the guards: plain lane products
+ * always, the same bits as dj_cN_f whenever every partial is finite; and
+ * it records every partial in the thread's note (dj_memo_note_ in
+ * detail/memo.h: a subtract and an OR, no branch). The drivers run the
+ * unguarded forms that instantiate.h makes from these (dj_function's
+ * fast_cN, see jacobian.h) with the note cleared, and when the note says
+ * a partial was not finite they run the guarded form again on the same
+ * inputs: a result is always the guarded one, bit for bit. Code that calls
+ * these operations itself must do the same. */
+#define DJ_UNGUARDED_ 1
+
+#define DJ_T_ dj_c8
+#define DJ_P_(f) dj_c8_ng_##f
+#define DJ_N_ 8
+#include "detail/tangent_type.h"
+#undef DJ_T_
+#undef DJ_P_
+#undef DJ_N_
+
+#define DJ_T_ dj_c16
+#define DJ_P_(f) dj_c16_ng_##f
+#define DJ_N_ 16
+#include "detail/tangent_type.h"
+#undef DJ_T_
+#undef DJ_P_
+#undef DJ_N_
+
+#define DJ_T_ dj_c32
+#define DJ_P_(f) dj_c32_ng_##f
+#define DJ_N_ 32
+#include "detail/tangent_type.h"
+#undef DJ_T_
+#undef DJ_P_
+#undef DJ_N_
+
+#define DJ_T_ dj_c64
+#define DJ_P_(f) dj_c64_ng_##f
+#define DJ_N_ 64
+#include "detail/tangent_type.h"
+#undef DJ_T_
+#undef DJ_P_
+#undef DJ_N_
+
+#undef DJ_UNGUARDED_
 #undef DJ_SCALAR_
 
 #ifdef __cplusplus

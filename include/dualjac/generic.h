@@ -89,10 +89,21 @@ void dj_error_complex_mixed_with_another_type_(struct dj_error_complex_mixed_ *n
 #define DJ_GENCX_
 #endif
 
+/* The chunk operation f of chunk type T: dj_c16_f, or dj_c16_ng_f (the
+ * unguarded one, chunk.h) where DJ_CHUNK_OPS_ is defined as _ng, as
+ * instantiate.h does while it makes a template's unguarded forms. The
+ * suffix is read where a generic operation is expanded. */
+#ifndef DJ_CHUNK_OPS_
+#define DJ_CHUNK_OPS_
+#endif
+#define DJ_CFN_(T, f) DJ_CFN2_(T, DJ_CHUNK_OPS_, f)
+#define DJ_CFN2_(T, s, f) DJ_CFN3_(T, s, f)
+#define DJ_CFN3_(T, s, f) T##s##_##f
+
 /* Dispatch on one argument. */
 #define DJ_GEN1_(f, x) _Generic((x),                                          \
-    dj_dual: dj_dual_##f, dj_c8: dj_c8_##f, dj_c16: dj_c16_##f,               \
-    dj_c32: dj_c32_##f, dj_c64: dj_c64_##f, dj_rvar: dj_rvar_##f,           \
+    dj_dual: dj_dual_##f, dj_c8: DJ_CFN_(dj_c8, f), dj_c16: DJ_CFN_(dj_c16, f), \
+    dj_c32: DJ_CFN_(dj_c32, f), dj_c64: DJ_CFN_(dj_c64, f), dj_rvar: dj_rvar_##f, \
     DJ_GENC1_(f)                                                              \
     default: dj_real_##f)
 
@@ -100,21 +111,21 @@ void dj_error_complex_mixed_with_another_type_(struct dj_error_complex_mixed_ *n
 #define DJ_GEN2_(f, a, b) _Generic((a),                                       \
     dj_dual: _Generic((b), dj_dual: dj_dual_##f, DJ_GENCX_                    \
                            default: dj_dual_##f##_xd),                        \
-    dj_c8:   _Generic((b), dj_c8: dj_c8_##f, DJ_GENCX_                        \
-                           default: dj_c8_##f##_xd),                          \
-    dj_c16:  _Generic((b), dj_c16: dj_c16_##f, DJ_GENCX_                      \
-                           default: dj_c16_##f##_xd),                         \
-    dj_c32:  _Generic((b), dj_c32: dj_c32_##f, DJ_GENCX_                      \
-                           default: dj_c32_##f##_xd),                         \
-    dj_c64:  _Generic((b), dj_c64: dj_c64_##f, DJ_GENCX_                      \
-                           default: dj_c64_##f##_xd),                         \
+    dj_c8:   _Generic((b), dj_c8: DJ_CFN_(dj_c8, f), DJ_GENCX_                        \
+                           default: DJ_CFN_(dj_c8, f##_xd)),                          \
+    dj_c16:  _Generic((b), dj_c16: DJ_CFN_(dj_c16, f), DJ_GENCX_                      \
+                           default: DJ_CFN_(dj_c16, f##_xd)),                         \
+    dj_c32:  _Generic((b), dj_c32: DJ_CFN_(dj_c32, f), DJ_GENCX_                      \
+                           default: DJ_CFN_(dj_c32, f##_xd)),                         \
+    dj_c64:  _Generic((b), dj_c64: DJ_CFN_(dj_c64, f), DJ_GENCX_                      \
+                           default: DJ_CFN_(dj_c64, f##_xd)),                         \
     dj_rvar: _Generic((b), dj_rvar: dj_rvar_##f, DJ_GENCX_                    \
                            default: dj_rvar_##f##_xd),                        \
     DJ_GENC2_(f, b)                                                           \
     default: _Generic((b),                                                    \
-        dj_dual: dj_dual_##f##_dx, dj_c8: dj_c8_##f##_dx,                     \
-        dj_c16: dj_c16_##f##_dx, dj_c32: dj_c32_##f##_dx,                     \
-        dj_c64: dj_c64_##f##_dx, dj_rvar: dj_rvar_##f##_dx,                   \
+        dj_dual: dj_dual_##f##_dx, dj_c8: DJ_CFN_(dj_c8, f##_dx),             \
+        dj_c16: DJ_CFN_(dj_c16, f##_dx), dj_c32: DJ_CFN_(dj_c32, f##_dx),     \
+        dj_c64: DJ_CFN_(dj_c64, f##_dx), dj_rvar: dj_rvar_##f##_dx,           \
         DJ_GENC2D_(f)                                                         \
         default: dj_real_##f))
 

@@ -19,7 +19,10 @@
  *
  * This includes the file once per type, with DJ_T set to double, dj_dual,
  * dj_c8, dj_c16, dj_c32, dj_c64 and dj_rvar, and DJ_NAME(rosen) expanding to
- * rosen_real, rosen_dual, rosen_c8, ..., rosen_c64, rosen_rvar.
+ * rosen_real, rosen_dual, rosen_c8, ..., rosen_c64, rosen_rvar; then once
+ * more per chunk type for the unguarded forms rosen_c8_ng ... rosen_c64_ng
+ * (the generic operations there call the chunks' unguarded operations, see
+ * chunk.h; the drivers run them first and fall back to the guarded forms).
  * DJ_FORMS(rosen) then fills every form of a dj_function at once:
  *
  *     dj_function F = { .n = 2, .m = 2, DJ_FORMS(rosen) };
@@ -66,7 +69,9 @@
 #define DJ_FORMS(base)                                                        \
     .f = base##_real, .f_dual = base##_dual, .f_c8 = base##_c8,              \
     .f_c16 = base##_c16, .f_c32 = base##_c32, .f_c64 = base##_c64,          \
-    .f_rvar = base##_rvar, .chunk_hint = DJ_CHUNK_HINT
+    .f_rvar = base##_rvar, .chunk_hint = DJ_CHUNK_HINT,                      \
+    .fast_c8 = base##_c8_ng, .fast_c16 = base##_c16_ng,                      \
+    .fast_c32 = base##_c32_ng, .fast_c64 = base##_c64_ng
 #endif
 #ifndef DJ_FORMS_CPLX
 #define DJ_FORMS_CPLX(base) DJ_FORMS(base), .f_cplx = base##_cplx
@@ -125,6 +130,39 @@
 #include DJ_TEMPLATE
 #undef DJ_T
 #undef DJ_SFX_
+
+/* the unguarded chunk forms (fast_c8 ... fast_c64 of dj_function): the
+ * same template on the same types, its generic operations expanded to the
+ * chunks' unguarded ones (DJ_CHUNK_OPS_, generic.h; chunk.h says why) */
+#undef DJ_CHUNK_OPS_
+#define DJ_CHUNK_OPS_ _ng
+
+#define DJ_T dj_c8
+#define DJ_SFX_ c8_ng
+#include DJ_TEMPLATE
+#undef DJ_T
+#undef DJ_SFX_
+
+#define DJ_T dj_c16
+#define DJ_SFX_ c16_ng
+#include DJ_TEMPLATE
+#undef DJ_T
+#undef DJ_SFX_
+
+#define DJ_T dj_c32
+#define DJ_SFX_ c32_ng
+#include DJ_TEMPLATE
+#undef DJ_T
+#undef DJ_SFX_
+
+#define DJ_T dj_c64
+#define DJ_SFX_ c64_ng
+#include DJ_TEMPLATE
+#undef DJ_T
+#undef DJ_SFX_
+
+#undef DJ_CHUNK_OPS_
+#define DJ_CHUNK_OPS_
 
 #define DJ_T dj_rvar
 #define DJ_SFX_ rvar

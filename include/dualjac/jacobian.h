@@ -102,6 +102,16 @@ typedef struct dj_function {
     int chunk_hint;      /* widest chunk the forms run fastest at, or 0:
                             DJ_FORMS sets DJ_CHUNK_HINT of the translation
                             unit that compiled them (see chunk.h) */
+    dj_fn_c8 fast_c8;    /* optional: f_c8 ... f_c64 made of the chunks'
+                            unguarded operations (chunk.h), as DJ_FORMS
+                            gives them. A forward pass runs fast_cN and
+                            keeps its result unless a partial in it was
+                            infinite or NaN; then it runs f_cN on the same
+                            inputs. Either way the result is f_cN's, bit
+                            for bit. NULL: f_cN only. */
+    dj_fn_c16 fast_c16;
+    dj_fn_c32 fast_c32;
+    dj_fn_c64 fast_c64;
 } dj_function;
 
 /* Which mode a Jacobian uses (dj_jacobian). */

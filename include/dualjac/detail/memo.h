@@ -53,6 +53,7 @@ typedef struct dj_memo_ {
     int sc_tried;             /* the table was asked for (made on first use) */
     int sc_kept;              /* sc is the thread's table, kept across runs */
     uint64_t sc_gen;          /* this run's number in sc */
+    uint64_t note;            /* the unguarded operations' partials (dj_memo_note_) */
 } dj_memo_;
 
 #ifdef __cplusplus
@@ -60,6 +61,21 @@ extern thread_local dj_memo_ dj_memo_state_;
 #else
 extern _Thread_local dj_memo_ dj_memo_state_;
 #endif
+
+/* The unguarded chunk operations (chunk.h) record every partial g in the
+ * note: the OR of the bits of g - g, which is +0 for a finite g (-0 when
+ * rounding downward) and NaN otherwise. So the note has an exponent bit set
+ * (DJ_MEMO_NONFINITE_) when some partial was infinite or NaN since it was
+ * cleared. No test and no branch: a subtract and an OR, on a variable the
+ * compiler keeps in a register through a form's loops. */
+DJ_INLINE_ void dj_memo_note_(double g)
+{
+    double z = g - g;
+    uint64_t u;
+    memcpy(&u, &z, sizeof u);
+    dj_memo_state_.note |= u;
+}
+#define DJ_MEMO_NONFINITE_(note) (((note) & UINT64_C(0x7ff0000000000000)) != 0)
 
 /* Append an entry: in place while there is room, else out of line (grows
  * the buffer, or stops recording when it cannot). */

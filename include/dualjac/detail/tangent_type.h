@@ -7,12 +7,19 @@
  *   DJ_P_(f)     the name of operation f     (dj_dual_f, dj_c8_f, ...)
  *   DJ_N_        the number of tangent lanes (1 for dj_dual)
  *   DJ_SCALAR_   1 when the tangent is a plain double (dj_dual), else 0
+ *   DJ_UNGUARDED_  (optional, chunks only) define to make the operations
+ *                of an existing chunk type once more, without the
+ *                non-finite partials' guards: see "Unguarded operations"
+ *                in chunk.h. The type itself is then not defined again.
  *
  * Each operation takes its value and partial derivatives from the rule in
  * rules.h and forms the tangent lanes as a linear combination of the input
  * lanes, vectorized across lanes (see the struct below). */
 
 #if DJ_SCALAR_
+#ifdef DJ_UNGUARDED_
+#error "DJ_UNGUARDED_: chunks only"
+#endif
 typedef struct DJ_T_ { double v, d; } DJ_T_;
 #define DJ_L_(x, k) ((&(x).d)[k])   /* k is always 0 */
 #define DJ_VEC_ 0
@@ -31,6 +38,7 @@ typedef struct DJ_T_ { double v, d; } DJ_T_;
  * (the drivers' arrays do) no lane block straddles two lines: 10-15% of a
  * 32-column MGH Jacobian. The type is not over-aligned (arrays from plain
  * malloc stay valid). */
+#ifndef DJ_UNGUARDED_
 typedef struct DJ_T_ {
     union {
         double d[DJ_N_];
@@ -41,6 +49,7 @@ typedef struct DJ_T_ {
         double vpad_[8];
     };
 } DJ_T_;
+#endif
 #define DJ_L_(x, k) ((x).d[k])
 #define DJ_VEC_ 1
 #define DJ_NB_ (DJ_N_ / DJ_VB_)
@@ -50,9 +59,24 @@ typedef struct DJ_T_ {
 #define DJ_TMUL_(g, x)                                                        \
     ((dj_vblk_)((dj_vmask_)((g) * (x)) & (dj_vmask_)((x) != 0.0)))
 #else
+#ifndef DJ_UNGUARDED_
 typedef struct DJ_T_ { double d[DJ_N_]; union { double v; double vpad_[8]; }; } DJ_T_;
+#endif
 #define DJ_L_(x, k) ((x).d[k])
 #define DJ_VEC_ 0
+#endif
+
+/* DJ_FINITE_(c): the partials c are finite, so the plain lane products
+ * are exact (the guarded path is needed only otherwise). The unguarded
+ * operations take the plain products always, without a test or a branch,
+ * and DJ_NOTE_ records each partial in the thread's note (detail/memo.h)
+ * for the driver to look at after the form. */
+#ifdef DJ_UNGUARDED_
+#define DJ_FINITE_(c) 1
+#define DJ_NOTE_(g) dj_memo_note_(g)
+#else
+#define DJ_FINITE_(c) DJ_LIKELY_(c)
+#define DJ_NOTE_(g) ((void)0)
 #endif
 
 /* A constant: value c, every tangent lane 0. */
@@ -96,7 +120,8 @@ DJ_INLINE_ DJ_T_ DJ_P_(lin1_)(double v, double g, DJ_T_ x)
 {
     DJ_T_ y;
     y.v = v;
-    if (DJ_LIKELY_(isfinite(g))) {
+    DJ_NOTE_(g);
+    if (DJ_FINITE_(isfinite(g))) {
 #if DJ_VEC_
         DJ_UNROLL_ for (int k = 0; k < DJ_NB_; ++k)
             y.blk_[k] = g * x.blk_[k];
@@ -121,7 +146,9 @@ DJ_INLINE_ DJ_T_ DJ_P_(lin2_)(double v, double ga, DJ_T_ a, double gb, DJ_T_ b)
 {
     DJ_T_ y;
     y.v = v;
-    if (DJ_LIKELY_(isfinite(ga) && isfinite(gb))) {
+    DJ_NOTE_(ga);
+    DJ_NOTE_(gb);
+    if (DJ_FINITE_(isfinite(ga) && isfinite(gb))) {
 #if DJ_VEC_
         DJ_UNROLL_ for (int k = 0; k < DJ_NB_; ++k)
             y.blk_[k] = DJ_VLIN2_(ga, a.blk_[k], gb, b.blk_[k]);
@@ -147,7 +174,10 @@ DJ_INLINE_ DJ_T_ DJ_P_(lin3_)(double v, double ga, DJ_T_ a, double gb, DJ_T_ b,
 {
     DJ_T_ y;
     y.v = v;
-    if (DJ_LIKELY_(isfinite(ga) && isfinite(gb) && isfinite(gc))) {
+    DJ_NOTE_(ga);
+    DJ_NOTE_(gb);
+    DJ_NOTE_(gc);
+    if (DJ_FINITE_(isfinite(ga) && isfinite(gb) && isfinite(gc))) {
 #if DJ_VEC_
         DJ_UNROLL_ for (int k = 0; k < DJ_NB_; ++k)
             y.blk_[k] = DJ_VFMA_(gc, c.blk_[k], DJ_VLIN2_(ga, a.blk_[k], gb, b.blk_[k]));
@@ -227,3 +257,5 @@ DJ_INLINE_ DJ_T_ DJ_P_(fma)(DJ_T_ a, DJ_T_ b, DJ_T_ c)
 #undef DJ_VEC_
 #undef DJ_NB_
 #undef DJ_TMUL_
+#undef DJ_FINITE_
+#undef DJ_NOTE_
