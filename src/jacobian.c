@@ -261,7 +261,8 @@ static const double *unit_row(size_t k)
        unguarded form FAST runs when given, with the thread's note       \
        cleared; when the note says one of its partials was not finite,   \
        FORM runs again from the same inputs and memo place (jacobian.h,  \
-       fast_cN). The note is restored after: a form may call a driver. */ \
+       fast_cN), unless FAST failed (its code stops the driver). The     \
+       note is restored after: a form may call a driver. */              \
     static int run_##T(const dj_function *F, dj_memo_ *mm, const T *xb, T *yb, \
                        double *y, double *JV, size_t col0, size_t cols,       \
                        size_t ldjv)                                           \
@@ -274,7 +275,7 @@ static const double *unit_row(size_t k)
             size_t pos = mm->pos, len = mm->len;                              \
             mm->note = 0;                                                     \
             rc = fast(F->user, xb, yb);                                       \
-            if (DJ_MEMO_NONFINITE_(mm->note)) {                               \
+            if (rc == 0 && DJ_MEMO_NONFINITE_(mm->note)) {                    \
                 mm->mode = mode;    /* record or replay that part again */    \
                 mm->pos = pos;                                                \
                 mm->len = len;                                                \
@@ -336,7 +337,7 @@ static const double *unit_row(size_t k)
         T *xb = xv;                                                           \
         for (size_t j = 0; j < F->n; ++j)                                     \
             xb[j].v = x[j];                                                   \
-        return run_##T(F, mm, xb, yv, y, J, 0, F->n, ldj);                        \
+        return run_##T(F, mm, xb, yv, y, J, 0, F->n, ldj);                    \
     }
 #define DJ_DUAL_LANE_(x, k) ((&(x).d)[k])   /* k is always 0 */
 #define DJ_CHUNK_LANE_(x, k) ((x).d[k])

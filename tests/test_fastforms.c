@@ -71,6 +71,13 @@ static int count_guarded(void *u, const dj_c16 *x, dj_c16 *y)
     return nonfin_c16(u, x, y);
 }
 
+static int count_fast_fails(void *u, const dj_c16 *x, dj_c16 *y)
+{
+    ++calls_fast;
+    nonfin_c16_ng(u, x, y);
+    return -7;
+}
+
 /* x in [0.5, 2], and x_3 = 0 when zero_at_3. */
 static void nonfin_point(size_t n, int zero_at_3, double *x)
 {
@@ -147,6 +154,13 @@ static void test_which_form_runs(void)
         CU_ASSERT_EQUAL(dj_jacfwd(&G, x, NULL, J0, n, &o), DJ_OK);
         CU_ASSERT(memcmp(J, J0, sizeof J) == 0);
     }
+    /* a failing unguarded form stops the driver with its code, even with
+       an infinite partial: the guarded form does not run after it */
+    F.fast_c16 = count_fast_fails;
+    calls_fast = calls_guarded = 0;
+    CU_ASSERT_EQUAL(dj_jacfwd(&F, x, NULL, J, n, &o), -7);
+    CU_ASSERT_EQUAL(calls_fast, 1);
+    CU_ASSERT_EQUAL(calls_guarded, 0);
 }
 
 int main(void)

@@ -111,14 +111,14 @@ void dj_error_complex_mixed_with_another_type_(struct dj_error_complex_mixed_ *n
 #define DJ_GEN2_(f, a, b) _Generic((a),                                       \
     dj_dual: _Generic((b), dj_dual: dj_dual_##f, DJ_GENCX_                    \
                            default: dj_dual_##f##_xd),                        \
-    dj_c8:   _Generic((b), dj_c8: DJ_CFN_(dj_c8, f), DJ_GENCX_                        \
-                           default: DJ_CFN_(dj_c8, f##_xd)),                          \
-    dj_c16:  _Generic((b), dj_c16: DJ_CFN_(dj_c16, f), DJ_GENCX_                      \
-                           default: DJ_CFN_(dj_c16, f##_xd)),                         \
-    dj_c32:  _Generic((b), dj_c32: DJ_CFN_(dj_c32, f), DJ_GENCX_                      \
-                           default: DJ_CFN_(dj_c32, f##_xd)),                         \
-    dj_c64:  _Generic((b), dj_c64: DJ_CFN_(dj_c64, f), DJ_GENCX_                      \
-                           default: DJ_CFN_(dj_c64, f##_xd)),                         \
+    dj_c8:   _Generic((b), dj_c8: DJ_CFN_(dj_c8, f), DJ_GENCX_                \
+                           default: DJ_CFN_(dj_c8, f##_xd)),                  \
+    dj_c16:  _Generic((b), dj_c16: DJ_CFN_(dj_c16, f), DJ_GENCX_              \
+                           default: DJ_CFN_(dj_c16, f##_xd)),                 \
+    dj_c32:  _Generic((b), dj_c32: DJ_CFN_(dj_c32, f), DJ_GENCX_              \
+                           default: DJ_CFN_(dj_c32, f##_xd)),                 \
+    dj_c64:  _Generic((b), dj_c64: DJ_CFN_(dj_c64, f), DJ_GENCX_              \
+                           default: DJ_CFN_(dj_c64, f##_xd)),                 \
     dj_rvar: _Generic((b), dj_rvar: dj_rvar_##f, DJ_GENCX_                    \
                            default: dj_rvar_##f##_xd),                        \
     DJ_GENC2_(f, b)                                                           \

@@ -107,8 +107,10 @@ typedef struct dj_function {
                             gives them. A forward pass runs fast_cN and
                             keeps its result unless a partial in it was
                             infinite or NaN; then it runs f_cN on the same
-                            inputs. Either way the result is f_cN's, bit
-                            for bit. NULL: f_cN only. */
+                            inputs (so a form may run twice in a pass).
+                            Either way the result is f_cN's, bit for bit.
+                            A non-zero return of fast_cN stops the driver
+                            as f_cN's would. NULL: f_cN only. */
     dj_fn_c16 fast_c16;
     dj_fn_c32 fast_c32;
     dj_fn_c64 fast_c64;
