@@ -125,8 +125,9 @@ typedef long long dj_vmask_ __attribute__((vector_size(8 * DJ_VB_), aligned(8)))
  * is a test and a branch per operation, and the branches split a form's
  * loops into many blocks that the compiler schedules and allocates
  * registers for separately: without AVX-512 (16 vector registers) chunk
- * forms ran up to 2x slower than the same code without the guards
- * (Chebyquad and Brown n = 64 with 8 lanes, SSE2), with AVX-512 2-8%.
+ * forms ran up to 2.6x slower than the same code without the guards
+ * (8 lanes, SSE2: Brown n = 64 2.6x, Chebyquad n = 64 1.8x), with AVX-512
+ * 2-8%.
  * dj_cN_ng_f is operation f without the guards: plain lane products
  * always, the same bits as dj_cN_f whenever every partial is finite; and
  * it records every partial in the thread's note (dj_memo_note_ in
